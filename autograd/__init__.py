@@ -1,0 +1,33 @@
+"""autograd: a small, fast, honest automatic-differentiation engine.
+
+    from autograd import Value
+    x = Value(2.0, label="x")
+    y = (x * x + x.sin()).tanh()
+    y.backward()
+    x.grad
+
+Where things live:
+
+    ops.py         the one table of primitives: values and local derivatives
+    functions.py   F.exp, F.tanh, ...: on floats (IEEE-754), Values and Duals alike
+    value.py       Value, the scalar node of reverse mode
+    graph.py       topological order and the backward pass
+    dual.py        Dual numbers: forward mode, from the same table
+    functional.py  grad, value_and_grad, jvp, vjp, derivative, hessian
+    modes.py       no_grad, detect_anomaly
+    nn.py          Neuron, Layer, MLP (micrograd-compatible)
+    data.py        small data sets (two moons)
+"""
+
+from autograd import functions as F
+from autograd.dual import Dual
+from autograd.functional import derivative, grad, hessian, jvp, value_and_grad, vjp
+from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.value import Value
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "F", "Value", "Dual", "grad", "value_and_grad", "jvp", "vjp", "derivative", "hessian",
+    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+]

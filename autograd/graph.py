@@ -1,0 +1,88 @@
+"""Walking the recorded graph: topological order, and the backward pass itself.
+
+A recorded node knows the primitive that made it (``node._op``, None for a
+leaf) and its inputs (``node._a`` and, for a binary primitive, ``node._b``). Nodes never point at their children,
+and no node points at itself through a closure, so the graph has no reference
+cycles: dropping the output frees it at once, by reference counting alone.
+"""
+
+from __future__ import annotations
+
+from autograd.modes import check_finite, current
+from autograd.ops import ieee_partials
+
+
+def topological_order(root, stop_at=frozenset()) -> list:
+    """Every node `root` depends on, parents before children, `root` last.
+
+    Depth-first search with an explicit stack instead of recursion, so a chain
+    a million operations deep needs no more than Python's default recursion
+    limit. A node in `stop_at` is listed but its parents are not visited.
+
+    Each node is pushed, then a None marker, then its parents; when the marker
+    comes off the stack, all the parents above it have been emitted, so the
+    node below it can be.
+    """
+    order = []
+    visited = set()
+    stack = [root]
+    push, pop, visit = stack.append, stack.pop, visited.add
+    while stack:
+        node = pop()
+        if node is None:
+            order.append(pop())
+        elif node not in visited:
+            visit(node)
+            push(node)
+            push(None)
+            a = node._a
+            if a is not None and node not in stop_at:
+                if a not in visited:
+                    push(a)
+                b = node._b
+                if b is not None and b not in visited:
+                    push(b)
+    return order
+
+
+def backpropagate(root, seed=1.0, *, create_graph: bool = False, stop_at=frozenset()) -> dict:
+    """Reverse mode: ``{node: d root / d node}`` for every node `root` depends on.
+
+    Walking from the output back to the inputs, each node hands its gradient
+    to its inputs, each multiplied by the local partial derivative of the
+    primitive that made the node (the chain rule). A node used twice receives
+    two contributions, and they add up.
+
+    With ``create_graph=True`` the partials are evaluated on the Values
+    themselves rather than on their floats, so the gradients are Values too,
+    recorded in the graph and differentiable again (higher-order derivatives).
+    """
+    anomaly = current().detect_anomaly
+    grads = {root: seed}
+    gradient_of = grads.get
+    for node in reversed(topological_order(root, stop_at)):
+        op = node._op
+        if op is None or (stop_at and node in stop_at):
+            continue
+        a, b = node._a, node._b
+        try:
+            if create_graph:
+                partials = op.partials(a, node) if b is None else op.partials(a, b, node)
+            else:
+                partials = op.partials(a.data, node.data) if b is None else op.partials(a.data, b.data, node.data)
+        except ArithmeticError:  # 1 / 0.0 in Python floats: redo it the IEEE way
+            partials = ieee_partials(op, [p.data for p in node.parents], node.data)
+        upstream = grads[node]
+        for parent, partial in ((a, partials[0]), (b, partials[1])) if b is not None else ((a, partials[0]),):
+            contribution = upstream * partial
+            if anomaly:
+                check_finite(contribution, f"the backward pass of {_describe(node)} into {_describe(parent)}")
+            total = gradient_of(parent)
+            grads[parent] = contribution if total is None else total + contribution
+    return grads
+
+
+def _describe(node) -> str:
+    name = f"'{node.label}'" if node.label else "a node"
+    made_by = f"made by {node._op.expression}" if node._op else "a leaf"
+    return f"{name} ({made_by}, data={node.data!r})"

@@ -1,0 +1,151 @@
+"""The one table of scalar primitives.
+
+Every operation the engine knows is written down here exactly once: how to
+compute its value, and its *local partial derivatives* -- how the output moves
+when one input moves and the others stand still. Everything else reads this
+table:
+
+* reverse mode (`Value.backward`) multiplies each partial by the gradient
+  arriving from above and adds the product into the input's gradient;
+* forward mode (`Dual`) multiplies each partial by the input's tangent and
+  sums;
+* higher-order derivatives evaluate the very same partials on `Value`s instead
+  of floats, so the derivative is itself recorded and can be differentiated;
+* the tests walk the table, so a new primitive is checked the day it is added.
+
+A partial is written as a function of the inputs *and the output*, because
+several derivatives are cheapest in terms of the output::
+
+    d tanh(x)/dx = 1 - tanh(x)**2   ->   lambda x, out: (1 - out * out,)
+
+Partials use only ``+ - * /`` and the functions of `autograd.functions` (``F``),
+which work on floats, Values and Duals alike. Plain ``**`` is avoided because
+on floats it can return a complex number: ``(-8.0) ** 0.5`` is ``1.7e-16+1.4j``.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from autograd import functions as F
+
+_ANYWHERE = (-math.inf, math.inf)
+_POSITIVE = (0.0, math.inf)
+
+
+@dataclass(frozen=True, eq=False)
+class Primitive:
+    """One operation: its value, its partial derivatives, and how to print them.
+
+    name       the method name (``"tanh"``) or operator name (``"mul"``)
+    symbol     what a graph drawing writes on the op node (``"*"``, ``"tanh"``)
+    forward    ``forward(*inputs) -> output``
+    partials   ``partials(*inputs, output) -> (d output / d input_i, ...)``
+    expression the operation in words a reader knows: ``"tanh(x)"``
+    formulas   each partial as a formula, in the same names: ``("1 - tanh(x)^2",)``
+    domains    for each input, the open interval where the derivative is tested
+    kinks      points where the derivative does not exist (relu and abs at 0)
+    """
+
+    name: str
+    symbol: str
+    forward: Callable
+    partials: Callable[..., tuple]
+    expression: str
+    formulas: tuple[str, ...]
+    domains: tuple[tuple[float, float], ...]
+    kinks: tuple[float, ...] = ()
+
+    @property
+    def arity(self) -> int:
+        return len(self.formulas)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.expression}>"
+
+
+def _relu_slope(x, out):
+    return (0.0 if x <= 0 else 1.0,)
+
+
+def _abs_slope(x, out):
+    return (1.0 if x > 0 else -1.0 if x < 0 else 0.0,)
+
+
+# --- the table --------------------------------------------------------------------
+
+add = Primitive("add", "+", operator.add, lambda a, b, out: (1.0, 1.0),
+                "a + b", ("1", "1"), (_ANYWHERE, _ANYWHERE))
+sub = Primitive("sub", "-", operator.sub, lambda a, b, out: (1.0, -1.0),
+                "a - b", ("1", "-1"), (_ANYWHERE, _ANYWHERE))
+mul = Primitive("mul", "*", operator.mul, lambda a, b, out: (b, a),
+                "a * b", ("b", "a"), (_ANYWHERE, _ANYWHERE))
+div = Primitive("div", "/", F.div, lambda a, b, out: (1 / b, -a / (b * b)),
+                "a / b", ("1/b", "-a/b^2"), (_ANYWHERE, _ANYWHERE), kinks=(0.0,))
+pow = Primitive("pow", "**", F.pow,  # noqa: A001 - the table's name for a ** b
+                lambda a, b, out: (b * F.pow(a, b - 1), out * F.log(a)),
+                "a ** b", ("b * a^(b-1)", "a^b * ln(a)"), (_POSITIVE, (-4.0, 4.0)))
+neg = Primitive("neg", "neg", operator.neg, lambda x, out: (-1.0,),
+                "-x", ("-1",), (_ANYWHERE,))
+exp = Primitive("exp", "exp", F.exp, lambda x, out: (out,),
+                "exp(x)", ("exp(x)",), ((-30.0, 30.0),))
+log = Primitive("log", "log", F.log, lambda x, out: (1 / x,),
+                "log(x)", ("1/x",), (_POSITIVE,))
+sqrt = Primitive("sqrt", "sqrt", F.sqrt, lambda x, out: (0.5 / out,),
+                 "sqrt(x)", ("1/(2 sqrt(x))",), (_POSITIVE,))
+tanh = Primitive("tanh", "tanh", F.tanh, lambda x, out: (1 - out * out,),
+                 "tanh(x)", ("1 - tanh(x)^2",), (_ANYWHERE,))
+sigmoid = Primitive("sigmoid", "sigmoid", F.sigmoid, lambda x, out: (out * (1 - out),),
+                    "sigmoid(x)", ("sigmoid(x) (1 - sigmoid(x))",), (_ANYWHERE,))
+relu = Primitive("relu", "relu", F.relu, _relu_slope,
+                 "relu(x)", ("1 if x > 0 else 0",), (_ANYWHERE,), kinks=(0.0,))
+sin = Primitive("sin", "sin", F.sin, lambda x, out: (F.cos(x),),
+                "sin(x)", ("cos(x)",), (_ANYWHERE,))
+cos = Primitive("cos", "cos", F.cos, lambda x, out: (-F.sin(x),),
+                "cos(x)", ("-sin(x)",), (_ANYWHERE,))
+abs = Primitive("abs", "abs", F.abs, _abs_slope,  # noqa: A001 - the table's name for |x|
+                "|x|", ("sign(x)",), (_ANYWHERE,), kinks=(0.0,))
+identity = Primitive("identity", "id", lambda x: x, lambda x, out: (1.0,),
+                     "x", ("1",), (_ANYWHERE,))
+
+
+@lru_cache(maxsize=256)
+def power(n: float) -> Primitive:
+    """``x ** n`` for a constant exponent n: one primitive per exponent, cached.
+
+    ``x ** 2`` is not ``pow(x, Value(2))``: the partial with respect to the
+    exponent, ``x^2 ln(x)``, is nan for negative x, and a constant has no use
+    for it. So a constant exponent is part of the operation, not an input.
+    """
+    n = float(n)
+    shown = f"{n:g}"
+    return Primitive(
+        "power", f"**{shown}", lambda x: F.pow(x, n), lambda x, out: (n * F.pow(x, n - 1),),
+        f"x ** {shown}", (f"{shown} * x^{n - 1:g}",), (_POSITIVE,) if n != int(n) else (_ANYWHERE,),
+        kinks=(0.0,) if n < 1 else ())
+
+
+PRIMITIVES: dict[str, Primitive] = {p.name: p for p in (
+    add, sub, mul, div, pow, neg, exp, log, sqrt, tanh, sigmoid, relu, sin, cos, abs, identity)}
+"""Every fixed primitive by name; `power(n)` makes the constant-exponent family."""
+
+UNARY_METHODS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs")
+"""The primitives that `Value` and `Dual` offer as methods: ``x.tanh()``."""
+
+
+def ieee_partials(op: Primitive, inputs, out) -> tuple:
+    """The partials of `op` in float64 arithmetic, for when Python's floats raise.
+
+    ``1 / 0.0`` raises ZeroDivisionError in Python, but the derivative of
+    log at 0 is +inf by IEEE-754 and numpy. The hot paths call ``op.partials``
+    directly and fall back to this only when that raised.
+    """
+    with np.errstate(all="ignore"):
+        values = op.partials(*(np.float64(x) for x in inputs), np.float64(out))
+    return tuple(float(v) for v in values)

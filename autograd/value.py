@@ -1,0 +1,202 @@
+"""`Value`: a number that remembers how it was computed.
+
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + x.sin()          # recorded: mul, sin, add
+    >>> y.backward()                  # d y/d x = 2x + cos(x)
+    >>> x.grad
+    3.5838531634528574
+
+Every operation on a Value makes a new Value holding the result, the
+primitive that made it and its inputs (its parents). `backward()` then walks
+that graph from the output back to the leaves and applies the chain rule,
+reading each local derivative from the table in `autograd.ops`.
+
+The methods below are not written out one by one: each is made from its row
+of the table by `_binary_method` or `_unary_method`. That keeps every
+derivative in one place, and the two factories are also the hot path of the
+whole library, so they are written for speed (``__slots__``, no closures
+that point back at their own node, one check of the mode per operation).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from autograd import ops
+from autograd.dual import Dual
+from autograd.functions import REAL_TYPES
+from autograd.graph import backpropagate
+from autograd.modes import RECORDING, check_finite, current
+
+_new = object.__new__
+
+
+class Value:
+    """A scalar node of the computation graph.
+
+    data   the number (a float; a `Dual` when forward mode runs through it)
+    grad   d(output)/d(this node), summed over every backward() call; 0.0 at first
+    label  an optional name, shown in drawings and error messages
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "__weakref__")
+
+    def __init__(self, data, label: str = ""):
+        self.data = _as_data(data)
+        self.grad = 0.0
+        self.label = label
+        self._op = None  # the primitive that made this node; None for a leaf
+        self._a = None   # its first input
+        self._b = None   # its second input, if the primitive is binary
+
+    @property
+    def op(self) -> str:
+        """The symbol of the operation that made this node, '' for a leaf."""
+        return self._op.symbol if self._op is not None else ""
+
+    @property
+    def parents(self) -> tuple:
+        """The inputs of the operation that made this node, in argument order."""
+        return tuple(p for p in (self._a, self._b) if p is not None)
+
+    def backward(self, gradient=1.0) -> None:
+        """Add d(self)/d(node) into ``node.grad`` for every node this one depends on.
+
+        Gradients accumulate, as in PyTorch and micrograd: call backward()
+        twice and every .grad doubles. Set ``p.grad = 0.0`` (or call a
+        module's ``zero_grad()``) before the next pass.
+        """
+        for node, grad in backpropagate(self, gradient).items():
+            node.grad += grad
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    # Comparisons look at the data and return plain bools, like micrograd's
+    # `(score.data > 0)`; they are not recorded. Equality stays identity, so
+    # nodes can live in sets and dicts.
+    def __lt__(self, other):
+        return self.data < _data_of(other)
+
+    def __le__(self, other):
+        return self.data <= _data_of(other)
+
+    def __gt__(self, other):
+        return self.data > _data_of(other)
+
+    def __ge__(self, other):
+        return self.data >= _data_of(other)
+
+
+def _as_data(data):
+    """Real numbers (ints and numpy scalars too) become floats; a Dual is kept as it is."""
+    if isinstance(data, REAL_TYPES):
+        return float(data)
+    if isinstance(data, Dual):
+        return data
+    raise TypeError(f"Value holds a real number, not {type(data).__name__}: {data!r}")
+
+
+def _data_of(other):
+    return other.data if isinstance(other, Value) else other
+
+
+def _constant(number):
+    """A plain number on one side of an operation becomes a leaf Value."""
+    if isinstance(number, REAL_TYPES):
+        node = _new(Value)
+        node.data = float(number)
+        node.grad = 0.0
+        node.label = ""
+        node._op = None
+        node._a = None
+        node._b = None
+        return node
+    return NotImplemented
+
+
+def _record(data, op, a, b=None):
+    """The slow path of an operation: under no_grad() or detect_anomaly()."""
+    mode = current()
+    out = Value(data)
+    if mode.recording:
+        out._op, out._a, out._b = op, a, b
+    if mode.detect_anomaly:
+        inputs = ", ".join(f"{p.label or 'input'}={p.data!r}" for p in (a, b) if p is not None)
+        check_finite(data, f"{op.expression} on ({inputs})")
+    return out
+
+
+def _binary_method(op: ops.Primitive, reflected: bool = False):
+    forward = op.forward
+
+    def method(self, other):
+        if type(other) is not Value:
+            other = _constant(other)
+            if other is NotImplemented:
+                return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        data = forward(a.data, b.data)
+        if current() is not RECORDING:
+            return _record(data, op, a, b)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = op
+        out._a = a
+        out._b = b
+        return out
+
+    method.__name__ = f"__{'r' if reflected else ''}{op.name}__"
+    method.__doc__ = f"{op.expression}, recorded; d/da, d/db = {', '.join(op.formulas)}"
+    return method
+
+
+def _unary_method(op: ops.Primitive):
+    forward = op.forward
+
+    def method(self):
+        data = forward(self.data)
+        if current() is not RECORDING:
+            return _record(data, op, self)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = op
+        out._a = self
+        out._b = None
+        return out
+
+    method.__name__ = op.name
+    method.__doc__ = f"{op.expression}, recorded; its derivative is {op.formulas[0]}"
+    return method
+
+
+def _pow(self, exponent):
+    """``x ** n`` with a constant n is its own primitive (see `ops.power`); ``x ** y`` with a Value y is `ops.pow`."""
+    if isinstance(exponent, REAL_TYPES):
+        return _power_method(float(exponent))(self)
+    return _value_pow(self, exponent)
+
+
+_power_method = lru_cache(maxsize=256)(lambda n: _unary_method(ops.power(n)))
+_value_pow = _binary_method(ops.pow)
+
+for _name in ("add", "sub", "mul"):
+    setattr(Value, f"__{_name}__", _binary_method(getattr(ops, _name)))
+    setattr(Value, f"__r{_name}__", _binary_method(getattr(ops, _name), reflected=True))
+Value.__truediv__ = _binary_method(ops.div)
+Value.__rtruediv__ = _binary_method(ops.div, reflected=True)
+Value.__pow__ = _pow
+Value.__rpow__ = _binary_method(ops.pow, reflected=True)
+Value.__neg__ = _unary_method(ops.neg)
+Value.__abs__ = _unary_method(ops.abs)
+Value.identity = _unary_method(ops.identity)  # a fresh node on top of x (used by grad)
+for _name in ops.UNARY_METHODS:
+    setattr(Value, _name, _unary_method(getattr(ops, _name)))

@@ -1,0 +1,37 @@
+"""The demo and the command line that runs it."""
+
+import random
+import subprocess
+import sys
+
+from autograd import demo
+from autograd.data import make_moons
+from autograd.nn import MLP
+
+
+def test_make_moons_gives_two_labelled_half_circles():
+    X, y = make_moons(100, noise=0.0, seed=0)
+    assert X.shape == (100, 2) and sorted(set(y)) == [-1.0, 1.0] and (y == 1).sum() == 50
+    upper, lower = X[y == -1], X[y == 1]
+    assert abs((upper ** 2).sum(axis=1) - 1).max() < 1e-12                          # on the unit circle
+    assert abs(((lower - [1.0, 0.5]) ** 2).sum(axis=1) - 1).max() < 1e-12           # shifted circle
+
+
+def test_the_demo_learns_and_its_three_gradients_agree():
+    lines = []
+    accuracy = demo.main(steps=15, log=lines.append)
+    assert accuracy >= 0.8
+    assert sum(line.startswith("step") for line in lines) == 15
+    X, y = make_moons(100, noise=0.1, seed=0)
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    for _, reverse, forward, numeric in demo.gradient_check(model, X.tolist(), y.tolist()):
+        assert abs(forward - reverse) <= 1e-12 * max(1.0, abs(reverse))
+        assert abs(numeric - reverse) <= 1e-6 * max(1.0, abs(reverse))
+
+
+def test_python_m_autograd_demo_runs():
+    result = subprocess.run([sys.executable, "-m", "autograd", "demo", "--steps", "2"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "step   1" in result.stdout and "gradient check" in result.stdout
