@@ -30,6 +30,7 @@ import numpy as np
 
 from autograd.dual import Dual
 from autograd.graph import backpropagate
+from autograd.modes import enable_grad
 from autograd.value import Value
 
 _reverse_depth: ContextVar[int] = ContextVar("autograd_reverse_depth", default=0)
@@ -46,29 +47,32 @@ def _positions(argnums) -> tuple[int, ...]:
     return (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
 
+def _pick(argnums, gradients: list):
+    """One gradient for an int argnums, a tuple of them for a sequence."""
+    return gradients[0] if isinstance(argnums, int) else tuple(gradients)
+
+
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """``value_and_grad(f)(*args) -> (f(*args), gradient)``, gradient as in `grad`."""
 
     def value_and_gradient(*args):
-        args = list(args)
-        leaves = []
-        for i in _positions(argnums):
-            args[i] = _leaf(args[i])
-            leaves.append(args[i])
         depth = _reverse_depth.get()
         token = _reverse_depth.set(depth + 1)
         try:
-            out = f(*args)
+            with enable_grad():  # a gradient was asked for, so record even inside no_grad()
+                args = list(args)
+                leaves = []
+                for i in _positions(argnums):
+                    args[i] = _leaf(args[i])
+                    leaves.append(args[i])
+                out = f(*args)
+                if not isinstance(out, Value):  # f did not use its inputs: a constant
+                    return out, _pick(argnums, [0.0] * len(leaves))
+                grads = backpropagate(out, create_graph=depth > 0, stop_at=frozenset(leaves))
         finally:
             _reverse_depth.reset(token)
-        nested = depth > 0
-        if isinstance(out, Value):
-            grads = backpropagate(out, create_graph=nested, stop_at=frozenset(leaves))
-            value = out if nested else out.data
-        else:  # f did not use its inputs: a constant, with zero gradient
-            grads, value = {}, out
-        gradients = tuple(grads.get(leaf, 0.0) for leaf in leaves)
-        return value, (gradients[0] if isinstance(argnums, int) else gradients)
+        value = out if depth > 0 else out.data
+        return value, _pick(argnums, [grads.get(leaf, 0.0) for leaf in leaves])
 
     return value_and_gradient
 
@@ -90,8 +94,9 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
 def vjp(f: Callable, *primals):
     """``(f(*primals), pullback)``; ``pullback(v)`` is v times the gradient, one reverse pass."""
-    leaves = [_leaf(x) for x in primals]
-    out = f(*leaves)
+    with enable_grad():
+        leaves = [_leaf(x) for x in primals]
+        out = f(*leaves)
 
     def pullback(cotangent=1.0):
         if not isinstance(out, Value):

@@ -112,6 +112,7 @@ relu = _elementary("relu", _real_relu, "max(0, x); relu(nan) is nan.")
 sin = _elementary("sin", _real_sin, "Sine; sin(inf) is nan.")
 cos = _elementary("cos", _real_cos, "Cosine; cos(inf) is nan.")
 abs = _elementary("abs", math.fabs, "Absolute value |x|.")  # noqa: A001 - mirrors x.abs()
+identity = _elementary("identity", lambda x: x, "x itself; on a Value, a new node (see grad).")
 
 
 def pow(a, b):  # noqa: A001 - mirrors the operator
@@ -128,4 +129,4 @@ def div(a, b):
     return a / b
 
 
-__all__ = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs", "pow", "div"]
+__all__ = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs", "identity", "pow", "div"]

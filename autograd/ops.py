@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,6 +52,16 @@ class Primitive:
     formulas   each partial as a formula, in the same names: ``("1 - tanh(x)^2",)``
     domains    for each input, the open interval where the derivative is tested
     kinks      points where the derivative does not exist (relu and abs at 0)
+    constant   a number baked into the operation: the n of ``x ** n``
+
+    ``op(*operands)`` applies the primitive to floats, Duals or Values, the
+    last recorded as one node. A primitive of your own joins the engine the
+    same way::
+
+        softplus = Primitive("softplus", "softplus", lambda x: F.log(1 + F.exp(x)),
+                             lambda x, out: (F.sigmoid(x),), "softplus(x)", ("sigmoid(x)",))
+        y = softplus(Value(0.5))     # one node; backward() uses sigmoid(x)
+        check_grads(softplus, (0.5,), order=2)
     """
 
     name: str
@@ -59,12 +70,40 @@ class Primitive:
     partials: Callable[..., tuple]
     expression: str
     formulas: tuple[str, ...]
-    domains: tuple[tuple[float, float], ...]
+    domains: tuple[tuple[float, float], ...] = ()
     kinks: tuple[float, ...] = ()
+    constant: float | None = None
+
+    def __post_init__(self):
+        if not 1 <= len(self.formulas) <= 2:
+            raise ValueError(f"a scalar primitive takes one or two inputs; {self.name} has "
+                             f"{len(self.formulas)} formulas")
+        if not self.domains:  # frozen: set the default the only way a frozen dataclass allows
+            object.__setattr__(self, "domains", (_ANYWHERE,) * len(self.formulas))
+
+    def __call__(self, *operands):
+        """Apply the primitive: to floats (its value), Duals (forward mode) or Values (one recorded node)."""
+        from autograd.value import apply  # value.py is built on this module, so import it late
+
+        return apply(self, *operands)
 
     @property
     def arity(self) -> int:
         return len(self.formulas)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The names the expression and formulas use for the inputs: x, or a and b."""
+        return ("x",) if self.arity == 1 else ("a", "b")
+
+    def format(self, *operands: str, text: str | None = None) -> str:
+        """The expression (or another `text` in the same names) with the inputs renamed.
+
+        ``mul.format("x", "w")`` is ``"x * w"``; ``tanh.format("u", text=tanh.formulas[0])``
+        is ``"1 - tanh(u)^2"``.
+        """
+        names = dict(zip(self.inputs, operands))
+        return re.sub(r"\b[xab]\b", lambda m: names[m.group()], self.expression if text is None else text)
 
     def __repr__(self) -> str:
         return f"<primitive {self.expression}>"
@@ -111,11 +150,10 @@ cos = Primitive("cos", "cos", F.cos, lambda x, out: (-F.sin(x),),
                 "cos(x)", ("-sin(x)",), (_ANYWHERE,))
 abs = Primitive("abs", "abs", F.abs, _abs_slope,  # noqa: A001 - the table's name for |x|
                 "|x|", ("sign(x)",), (_ANYWHERE,), kinks=(0.0,))
-identity = Primitive("identity", "id", lambda x: x, lambda x, out: (1.0,),
+identity = Primitive("identity", "id", F.identity, lambda x, out: (1.0,),
                      "x", ("1",), (_ANYWHERE,))
 
 
-@lru_cache(maxsize=256)
 def power(n: float) -> Primitive:
     """``x ** n`` for a constant exponent n: one primitive per exponent, cached.
 
@@ -123,12 +161,16 @@ def power(n: float) -> Primitive:
     exponent, ``x^2 ln(x)``, is nan for negative x, and a constant has no use
     for it. So a constant exponent is part of the operation, not an input.
     """
-    n = float(n)
+    return _power_of(float(n))  # float first: power(2) and power(2.0) are one primitive
+
+
+@lru_cache(maxsize=256)
+def _power_of(n: float) -> Primitive:
     shown = f"{n:g}"
     return Primitive(
         "power", f"**{shown}", lambda x: F.pow(x, n), lambda x, out: (n * F.pow(x, n - 1),),
         f"x ** {shown}", (f"{shown} * x^{n - 1:g}",), (_POSITIVE,) if n != int(n) else (_ANYWHERE,),
-        kinks=(0.0,) if n < 1 else ())
+        kinks=(0.0,) if n < 1 else (), constant=n)
 
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in (

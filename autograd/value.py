@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from autograd import ops
-from autograd.dual import Dual
+from autograd.dual import Dual, push_forward
 from autograd.functions import REAL_TYPES
 from autograd.graph import backpropagate
 from autograd.modes import RECORDING, check_finite, current
@@ -120,7 +120,10 @@ def _constant(number):
 
 
 def _record(data, op, a, b=None):
-    """The slow path of an operation: under no_grad() or detect_anomaly()."""
+    """A new node made by `op` from a (and b), minding no_grad() and detect_anomaly().
+
+    The methods below inline the common case and come here only when a mode is set.
+    """
     mode = current()
     out = Value(data)
     if mode.recording:
@@ -129,6 +132,27 @@ def _record(data, op, a, b=None):
         inputs = ", ".join(f"{p.label or 'input'}={p.data!r}" for p in (a, b) if p is not None)
         check_finite(data, f"{op.expression} on ({inputs})")
     return out
+
+
+def apply(op: ops.Primitive, *operands):
+    """Apply a primitive to any mix of Values, Duals and numbers: what ``op(...)`` does.
+
+    With a Value among the operands the result is one recorded node whose
+    backward pass uses ``op.partials``; with Duals (and no Value) it is pushed
+    forward; on plain numbers it is just ``op.forward``. This is how a
+    primitive of your own joins the engine (see `ops.Primitive`).
+    """
+    if len(operands) != op.arity:
+        raise TypeError(f"{op.expression} takes {op.arity} operand(s), got {len(operands)}")
+    if any(isinstance(x, Value) for x in operands):
+        nodes = [x if isinstance(x, Value) else _constant(x) for x in operands]
+        if NotImplemented in nodes:
+            bad = operands[nodes.index(NotImplemented)]
+            raise TypeError(f"{op.expression} cannot take {type(bad).__name__}: {bad!r}")
+        return _record(op.forward(*(x.data for x in nodes)), op, *nodes)
+    if any(isinstance(x, Dual) for x in operands):
+        return push_forward(op, *operands)
+    return op.forward(*operands)
 
 
 def _binary_method(op: ops.Primitive, reflected: bool = False):

@@ -1,0 +1,171 @@
+"""Hypothesis strategies for property-testing gradients.
+
+    from hypothesis import given
+    from autograd import ops
+    from autograd.testing import check_grads, strategies
+
+    @given(strategies.floats_in_domain(ops.log))
+    def test_log(args):
+        check_grads(ops.log.forward, args)
+
+    @given(strategies.expressions(max_depth=6))
+    def test_random_graphs(expr):
+        check_grads(expr, expr.inputs, order=2)
+
+Points are drawn inside each primitive's domain and a margin away from its
+kinks (relu and abs at 0, 1/x at 0), where a derivative exists and finite
+differences can see it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograd import ops
+
+LIMIT = 10.0    # inputs are drawn from [-LIMIT, LIMIT] intersected with the domain
+MARGIN = 0.05   # ... and at least this far from the domain's edges and from kinks
+LARGEST = 1e4   # intermediate values of a random expression stay below this in size
+STEEPEST = 1e2  # ... and so does the sensitivity of each value to the inputs (a bound on its
+                # gradient): finite differences cannot follow a much steeper function closely
+
+DEFAULT_PRIMITIVES = tuple(ops.PRIMITIVES.values()) + tuple(ops.power(n) for n in (2, 3, 0.5, -1))
+
+
+def _primitive(p) -> ops.Primitive:
+    return ops.PRIMITIVES[p] if isinstance(p, str) else p
+
+
+def _inside(x: float, domain, kinks, margin: float) -> bool:
+    low, high = domain
+    return (low + margin < x < high - margin if math.isfinite(low) else x < high - margin) \
+        and all(abs(x - k) > margin for k in kinks)
+
+
+def floats_in_domain(primitive, limit: float = LIMIT, margin: float = MARGIN) -> st.SearchStrategy:
+    """Tuples of floats, one per input of `primitive` (an `ops.Primitive` or its name), inside its domain."""
+    op = _primitive(primitive)
+
+    def one(domain):
+        low, high = max(domain[0], -limit), min(domain[1], limit)
+        return st.floats(low, high).filter(lambda x: _inside(x, domain, op.kinks, margin))
+
+    return st.tuples(*(one(d) for d in op.domains))
+
+
+def _step(op, operands, values, sensitivity, margin: float):
+    """The value and sensitivity of one step, or None when the step is not allowed.
+
+    Allowed: operands inside the primitive's domain and away from its kinks, a
+    result below LARGEST in size, and a sensitivity below STEEPEST, where a
+    value's sensitivity is sum_i |d value/d operand_i| * sensitivity(operand_i)
+    (1 for a variable): a bound on the size of its gradient.
+    """
+    args = [values[i] for i in operands]
+    if not all(_inside(x, d, op.kinks, margin) for x, d in zip(args, op.domains)):
+        return None
+    result = op.forward(*args)
+    if not (math.isfinite(result) and abs(result) < LARGEST):
+        return None
+    steepness = sum(abs(d) * sensitivity[i] for d, i in zip(op.partials(*args, result), operands))
+    return (result, steepness) if steepness < STEEPEST else None
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A random expression graph: straight-line code over the primitive table.
+
+    ``steps[k] = (primitive, operand indices)``; index i < len(variables) is
+    a variable, larger ones the results of earlier steps, so a step may be
+    used by several later ones (a shared subexpression). Calling the
+    expression evaluates it on floats, Values or Duals; `inputs` is a point
+    where every step is inside its primitive's domain and away from its kinks.
+    """
+
+    variables: tuple[str, ...]
+    steps: tuple[tuple[ops.Primitive, tuple[int, ...]], ...]
+    inputs: tuple[float, ...]
+
+    def __call__(self, *args):
+        values = list(args)
+        for op, operands in self.steps:
+            values.append(op(*(values[i] for i in operands)))
+        return values[-1]
+
+    def smooth_at(self, *inputs: float, margin: float = MARGIN) -> bool:
+        """Whether every step, evaluated at these inputs, is one `expressions` would allow."""
+        values, sensitivity = list(inputs), [1.0] * len(inputs)
+        for op, operands in self.steps:
+            step = _step(op, operands, values, sensitivity, margin)
+            if step is None:
+                return False
+            values.append(step[0])
+            sensitivity.append(step[1])
+        return True
+
+    @property
+    def __name__(self) -> str:
+        return "expression"
+
+    def names(self) -> list[str]:
+        return list(self.variables) + [f"t{k + 1}" for k in range(len(self.steps))]
+
+    def __str__(self) -> str:
+        names = self.names()
+        first = len(self.variables)
+        return "; ".join(f"{names[first + k]} = {op.format(*(names[i] for i in operands))}"
+                         for k, (op, operands) in enumerate(self.steps))
+
+    def __repr__(self) -> str:
+        inputs = ", ".join(f"{v}={x!r}" for v, x in zip(self.variables, self.inputs))
+        return f"Expression({self}; at {inputs})"
+
+
+@st.composite
+def expressions(draw, variables=("x", "y"), max_depth: int = 4, primitives=DEFAULT_PRIMITIVES,
+                margin: float = MARGIN) -> Expression:
+    """Random expression graphs of depth 1..max_depth over `primitives`, with shared subexpressions.
+
+    Each step applies a primitive to the previous step's result (so the graph
+    is as deep as it has steps) and, for a binary primitive, to any earlier
+    node or variable (so nodes get reused). Steps whose operands would leave
+    the primitive's domain or come near a kink, or whose value would exceed
+    1e4 or its gradient 1e2 in size, are redrawn (see `_step`): every
+    expression evaluates finitely at its `inputs`, and finite differences can
+    follow it there.
+    """
+    variables = tuple(variables)
+    inputs = draw(st.tuples(*(st.floats(-2.0, 2.0).filter(lambda x: abs(x) > margin) for _ in variables)))
+    values, sensitivity = list(inputs), [1.0] * len(inputs)
+    steps = []
+    primitives = [_primitive(p) for p in primitives]
+    for _ in range(draw(st.sampled_from(range(1, max_depth + 1)))):
+        for _attempt in range(20):
+            op = draw(st.sampled_from(primitives))
+            operands = (len(values) - 1,) if op.arity == 1 else \
+                (len(values) - 1, draw(st.integers(0, len(values) - 1)))
+            if draw(st.booleans()) and op.arity == 2:
+                operands = operands[::-1]
+            step = _step(op, operands, values, sensitivity, margin)
+            if step is not None:
+                steps.append((op, operands))
+                values.append(step[0])
+                sensitivity.append(step[1])
+                break
+    if not steps:  # every draw was rejected: fall back to the simplest graph over the variables
+        steps.append((ops.identity, (len(values) - 1,)))
+    return Expression(variables, tuple(steps), inputs)
+
+
+def arrays(shape=None, dtype=np.float64, elements: st.SearchStrategy | None = None,
+           max_dims: int = 3, max_side: int = 4) -> st.SearchStrategy:
+    """numpy arrays of moderate floats: a given shape, or hypothesis-chosen shapes (including empty and size-1 dims)."""
+    elements = elements if elements is not None else st.floats(-3.0, 3.0, width=np.dtype(dtype).itemsize * 8)
+    shapes = st.just(shape) if shape is not None else hnp.array_shapes(min_dims=0, max_dims=max_dims,
+                                                                       min_side=0, max_side=max_side)
+    return hnp.arrays(dtype, shapes, elements=elements)
