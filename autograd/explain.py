@@ -182,14 +182,17 @@ class Trace:
         return f"{self.name(node)} = {symbolic} = {numeric} = {self.number(node.data)}"
 
     def step_text(self, step: BackwardStep) -> str:
-        """The arithmetic of one step, in one line."""
-        gradient = f"d{self.name(self.root)}/d{_safe(self.name(step.parent))}"
-        product = f"{self.number(step.upstream)} * {self.number(step.local)} = {self.number(step.contribution)}"
+        """The arithmetic of one step, in one line: local derivative, chain rule, running total."""
+        root, node, parent = (_safe(self.name(n)) for n in (self.root, step.node, step.parent))
+        gradient = f"d{root}/d{parent}"
+        chain = (f"d{root}/d{node} * d{node}/d{parent} = {self.number(step.upstream)} * {self.number(step.local)}"
+                 f" = {self.number(step.contribution)}")
         if step.before is None:
             running = f"{gradient} = {self.number(step.total)}"
         else:
-            running = f"{gradient} = {self.number(step.before)} + {self.number(step.contribution)} = {self.number(step.total)}"
-        return f"{step.derivative} = {step.formula} = {self.number(step.local)};  {product};  {running}"
+            running = (f"{gradient} = {self.number(step.before)} + {self.number(step.contribution)}"
+                       f" = {self.number(step.total)}")
+        return f"{step.derivative} = {step.formula} = {self.number(step.local)};  {chain};  {running}"
 
     def rows(self) -> list[tuple[str, ...]]:
         """The backward table, one tuple of cells per step."""
@@ -213,7 +216,8 @@ class Trace:
         rows = [self.HEADER] + self.rows()
         widths = [max(len(row[i]) for row in rows) for i in range(len(self.HEADER))]
         for k, row in enumerate(rows):
-            cells = [cell.rjust(w) if i in (0, 2, 4, 6) else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+            numeric = (0, 2, 4, 6)  # right-aligned columns
+            cells = [cell.rjust(w) if i in numeric else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
             lines.append("  " + "  ".join(cells).rstrip())
             if k == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))

@@ -132,7 +132,8 @@ STYLE = """
 .autograd-stepper g.edge.done polygon { stroke: #2b7bba; fill: #2b7bba; }
 .autograd-stepper g.edge.current path { stroke: #d62728; stroke-width: 3px; }
 .autograd-stepper g.edge.current polygon { stroke: #d62728; fill: #d62728; }
-.autograd-stepper g.node.current polygon, .autograd-stepper g.node.current ellipse { stroke: #d62728; stroke-width: 2.5px; }
+.autograd-stepper g.node.current polygon,
+.autograd-stepper g.node.current ellipse { stroke: #d62728; stroke-width: 2.5px; }
 .autograd-stepper g.node.source polygon { stroke: #2b7bba; stroke-width: 2px; }
 .autograd-stepper text.unknown { fill: #999; font-style: italic; }
 .autograd-stepper text.grad.known { fill: #2b7bba; font-weight: bold; }
