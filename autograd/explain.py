@@ -39,6 +39,9 @@ from autograd import ops
 from autograd.graph import topological_order
 from autograd.viz import format_number, walk
 
+STEPPER_MAX_NODES = 400
+"""The stepper lays out and draws every value; past this many it would be unreadable (and slow to lay out)."""
+
 _IDENTIFIER_OR_NUMBER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+(\.\d*)?([eE][+-]?\d+)?")
 
 
@@ -239,6 +242,9 @@ class Trace:
         from autograd.stepper import stepper_fragment
         from autograd.viz import DOT_MISSING, dot_available
 
+        if len(self.nodes) > STEPPER_MAX_NODES:
+            return (f"<p><i>{html.escape(repr(self))}: too large for the stepper (more than "
+                    f"{STEPPER_MAX_NODES} values); print() it for the table.</i></p>")
         if dot_available():
             return stepper_fragment(self)
         note = html.escape(DOT_MISSING)
@@ -249,6 +255,9 @@ class Trace:
         """Write the interactive stepper to `path`: one self-contained HTML file (no network)."""
         from autograd.stepper import stepper_page
 
+        if len(self.nodes) > STEPPER_MAX_NODES:
+            raise ValueError(f"the stepper draws every value, and this graph has {len(self.nodes):,} "
+                             f"(at most {STEPPER_MAX_NODES}): explain a smaller expression, or print() the trace")
         path = Path(path)
         path.write_text(stepper_page(self), encoding="utf-8")
         return path
@@ -287,7 +296,7 @@ def explain(root, *, seed: float = 1.0, fmt: str | Callable = ".4g", title: str 
     fmt    number format of the printed and drawn numbers: a format spec or a function
     title  a line to show above the trace, e.g. the expression as typed
     """
-    if getattr(root, "shape", ()) not in ((), None) and not isinstance(root.data, float):
-        raise TypeError("explain() traces scalar Value graphs; this node has shape "
-                        f"{tuple(root.shape)}")
+    if hasattr(root, "shape"):
+        raise TypeError(f"explain() traces graphs of scalar Values, not {type(root).__name__} "
+                        "(draw a tensor graph with autograd.viz.draw_dot)")
     return Trace(root, seed=seed, fmt=fmt, title=title)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 
 from autograd import Value, ops
-from autograd.explain import explain, input_names, substitute
+from autograd.explain import STEPPER_MAX_NODES, explain, input_names, substitute
 from autograd.graph import backpropagate, topological_order
 from tests.fixtures.expressions import EXPRESSIONS, POINTS
 from tests.test_primitives import PRIMITIVES, apply_to, points
@@ -147,3 +147,24 @@ def test_without_dot_jupyter_gets_the_table_and_says_why(monkeypatch, tmp_path):
     shown = explain(f)._repr_html_()
     assert "<table" in shown and "apt-get install graphviz" in shown and "stepper needs" in shown
     assert "d tanh(n2)/dn2" in shown
+
+
+def test_the_stepper_refuses_a_graph_too_large_to_read(tmp_path):
+    x = Value(0.1, label="x")
+    h = x
+    for _ in range(STEPPER_MAX_NODES):
+        h = h * 1.01
+    trace = explain(h)
+    assert len(trace.backward) == 2 * STEPPER_MAX_NODES  # the trace itself has every step
+    with pytest.raises(ValueError, match="at most 400"):
+        trace.to_html(tmp_path / "big.html")
+    assert "too large for the stepper" in trace._repr_html_()
+    assert not (tmp_path / "big.html").exists()
+
+
+def test_explain_is_for_scalar_graphs():
+    class Tensorish:
+        shape = (3,)
+
+    with pytest.raises(TypeError, match="scalar Values"):
+        explain(Tensorish())
