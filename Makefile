@@ -6,12 +6,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-slow bench lint clean
+.PHONY: demo test test-slow bench lint clean system-demo system-test
 
-demo: $(VENV)/.installed-base
-	$(PY) -m autograd demo
+demo: $(VENV)/.installed-demo system-demo
+	$(PY) -m autograd demo --out autograd-demo
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test system-test
 	$(PY) -m pytest
 
 test-slow: $(VENV)/.installed-test
@@ -32,6 +32,10 @@ $(VENV)/.installed-base: pyproject.toml | $(PY)
 	$(PIP) install -e .
 	touch $@
 
+$(VENV)/.installed-demo: pyproject.toml | $(PY)
+	$(PIP) install -e ".[demo]"
+	touch $@
+
 $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PIP) install -e ".[test]"
 	touch $@
@@ -40,5 +44,34 @@ $(VENV)/.installed-bench: pyproject.toml | $(PY)
 	$(PIP) install -e ".[test,bench]"
 	touch $@
 
+# System programs, from Debian packages: Graphviz's `dot` renders drawings;
+# Chromium and ChromeDriver run the stepper's browser test. As root, missing
+# ones are installed with apt-get; otherwise a note names them (and the tests
+# that need them are skipped, saying why).
+define system_packages
+	@missing=""; \
+	for pair in $(1); do \
+	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing system packages:$$missing"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \
+	    echo "WARNING: apt-get could not install$$missing"; \
+	  else \
+	    echo "NOTE: missing system packages:$$missing. Install them (Debian: sudo apt-get install$$missing;"; \
+	    echo "      macOS: brew install graphviz; conda: conda install -c conda-forge graphviz);"; \
+	    echo "      until then the drawings are DOT text only and the tests that need them are skipped."; \
+	  fi; \
+	fi
+endef
+
+system-demo:
+	$(call system_packages,dot:graphviz)
+
+system-test:
+	$(call system_packages,dot:graphviz chromium:chromium chromedriver:chromium-driver)
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis autograd-demo test-artifacts

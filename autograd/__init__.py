@@ -17,6 +17,11 @@ Where things live:
     modes.py       no_grad, detect_anomaly
     nn.py          Neuron, Layer, MLP (micrograd-compatible)
     data.py        small data sets (two moons)
+    viz.py         draw_dot, to_dot: drawing graphs       (from autograd.viz import draw_dot)
+    explain.py     explain: the chain-rule trace, and     (from autograd.explain import explain)
+    stepper.py     its interactive HTML stepper
+    expression.py  reading typed expressions safely, for
+    cli.py         python -m autograd grad / demo
 """
 
 from autograd import functions as F

@@ -5,17 +5,26 @@ max-margin loss plus L2 regularisation, by full-batch SGD with a learning
 rate decaying from 1.0 to 0.1 over 100 steps. Afterwards the gradient of one
 step is computed by reverse mode, by forward mode and by finite differences,
 and the three are printed side by side.
+
+Given an output folder (``python -m autograd demo --out DIR``), it also writes
+
+    moons_decision_boundary.png   the trained model's decision boundary (needs matplotlib)
+    neuron_graph.svg              one neuron of the model on one point, with its gradients
+    chain_rule_stepper.html       the chain rule of tanh(x*w + b), step by step, in a browser
+    gradient_check.txt            the three-way gradient check
 """
 
 from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 
 from autograd.data import make_moons
 from autograd.dual import Dual
 from autograd.modes import no_grad
-from autograd.nn import MLP
+from autograd.nn import MLP, Neuron
+from autograd.value import Value
 
 ALPHA = 1e-4  # weight of the L2 penalty
 
@@ -71,7 +80,79 @@ def gradient_check(model, X, y, picks: int = 6, h: float = 1e-6, seed: int = 0):
     return rows
 
 
-def main(steps: int = 100, log=print) -> float:
+def plot_decision_boundary(model, X, y, path: Path, resolution: int = 50) -> Path:
+    """The sign of the model's score over a grid, with the training points on top (matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no window
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    X = np.asarray(X)
+    xs = np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, resolution)
+    ys = np.linspace(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5, resolution)
+    scores = np.array([[model([float(a), float(b)]).data for a in xs] for b in ys])
+    figure, axes = plt.subplots(figsize=(6, 4.5), dpi=100)
+    axes.contourf(xs, ys, scores > 0, levels=[-0.5, 0.5, 1.5], colors=["#fdd0a2", "#c6dbef"], alpha=0.9)
+    axes.contour(xs, ys, scores, levels=[0.0], colors="black", linewidths=1)
+    axes.scatter(X[:, 0], X[:, 1], c=np.asarray(y), cmap="coolwarm", edgecolors="black", s=25)
+    axes.set_title("MLP(2, [16, 16, 1]) on two moons: decision boundary (score = 0)")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def one_neuron(model, X):
+    """A copy of the model's first neuron on the first point that activates it, labelled and backpropagated."""
+    trained = model.layers[0].neurons[0]
+    neuron = Neuron(2)
+    neuron.w = [Value(w.data, label=f"w{i + 1}") for i, w in enumerate(trained.w)]
+    neuron.b = Value(trained.b.data, label="b")
+    point = next((p for p in X if trained(p).data > 0), X[0])
+    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(point)]
+    out = neuron(inputs)
+    out.label = "out"
+    out.backward()
+    return out
+
+
+def write_files(model, X, y, report: list[str], out: Path, log=print) -> list[Path]:
+    """Write the demo's pictures and report into `out`; return the paths written."""
+    from autograd.explain import explain
+    from autograd.expression import parse
+    from autograd.viz import GraphvizNotFound, draw_dot
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    try:
+        written.append(plot_decision_boundary(model, X, y, out / "moons_decision_boundary.png"))
+    except ImportError:
+        log("skipped the decision boundary: matplotlib is not installed "
+            "(pip install 'autograd-scalar[demo]', or run `make demo`)")
+
+    neuron = one_neuron(model, X)
+    stepper_expression = parse("tanh(x*w + b)")
+    leaves = {name: Value(v, label=name) for name, v in (("x", 0.5), ("w", -3.0), ("b", 2.0))}
+    f = stepper_expression.evaluate(leaves)
+    f.label = "f"
+    try:
+        drawing = draw_dot(neuron, graph_label="one neuron of the trained model: relu(w1*x1 + w2*x2 + b)")
+        written.append(Path(drawing.render(outfile=out / "neuron_graph.svg", cleanup=True)))
+        written.append(explain(f, title=stepper_expression.source).to_html(out / "chain_rule_stepper.html"))
+    except GraphvizNotFound as error:
+        (out / "neuron_graph.dot").write_text(drawing.source)
+        written.append(out / "neuron_graph.dot")
+        log(f"skipped the SVG and the stepper (wrote the DOT text instead): {error}")
+
+    report_path = out / "gradient_check.txt"
+    report_path.write_text("\n".join(report) + "\n", encoding="utf-8")
+    written.append(report_path)
+    return written
+
+
+def main(steps: int = 100, log=print, out: Path | None = None) -> float:
+    """Train, check, and (given a folder `out`) write the files; return the final accuracy."""
     X, y = make_moons(100, noise=0.1, seed=0)
     X, y = X.tolist(), y.tolist()
     random.seed(1337)
@@ -82,14 +163,24 @@ def main(steps: int = 100, log=print) -> float:
     log(f"\nafter {steps} steps ({time.perf_counter() - started:.1f} s): "
         f"loss {loss.data:.4f}, accuracy {accuracy:.0%}\n")
 
-    log("gradient check of one step, d loss / d parameter:")
-    log(f"{'param':>6} {'reverse mode':>16} {'forward mode':>16} {'central diff.':>16} {'max rel. err':>13}")
+    report = ["gradient check of one step, d loss / d parameter:",
+              f"{'param':>6} {'reverse mode':>16} {'forward mode':>16} {'central diff.':>16} {'max rel. err':>13}"]
     worst = 0.0
     for i, reverse, forward, numeric in gradient_check(model, X, y):
         scale = max(abs(reverse), 1e-12)
         error = max(abs(forward - reverse), abs(numeric - reverse)) / scale
         worst = max(worst, abs(forward - reverse) / scale)
-        log(f"{i:>6} {reverse:>16.10f} {forward:>16.10f} {numeric:>16.10f} {error:>13.1e}")
-    log(f"\nreverse and forward mode agree to {worst:.1e} (relative); "
-        "finite differences to about 1e-8, their truncation and rounding error.")
+        report.append(f"{i:>6} {reverse:>16.10f} {forward:>16.10f} {numeric:>16.10f} {error:>13.1e}")
+    report.append(f"\nreverse and forward mode agree to {worst:.1e} (relative); "
+                  "finite differences to about 1e-8, their truncation and rounding error.")
+    for line in report:
+        log(line)
+
+    if out is not None:
+        written_at = time.perf_counter()
+        written = write_files(model, X, y, report, Path(out), log)
+        log(f"\nwrote {len(written)} files in {time.perf_counter() - written_at:.1f} s, "
+            f"into {Path(out).resolve()}:")
+        for path in written:
+            log(f"  {Path(path).resolve()}")
     return accuracy

@@ -1,6 +1,7 @@
 """The demo and the command line that runs it."""
 
 import random
+import shutil
 import subprocess
 import sys
 
@@ -30,8 +31,21 @@ def test_the_demo_learns_and_its_three_gradients_agree():
         assert abs(numeric - reverse) <= 1e-6 * max(1.0, abs(reverse))
 
 
-def test_python_m_autograd_demo_runs():
-    result = subprocess.run([sys.executable, "-m", "autograd", "demo", "--steps", "2"],
+def test_python_m_autograd_demo_runs_and_writes_its_files(tmp_path):
+    out = tmp_path / "demo-output"
+    result = subprocess.run([sys.executable, "-m", "autograd", "demo", "--steps", "2", "--out", str(out)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "step   1" in result.stdout and "gradient check" in result.stdout
+    names = ["moons_decision_boundary.png", "neuron_graph.svg", "chain_rule_stepper.html", "gradient_check.txt"]
+    if shutil.which("dot") is None:  # the SVG and the stepper need Graphviz; the demo says so and writes DOT
+        assert "skipped the SVG and the stepper" in result.stdout
+        names[1:3] = ["neuron_graph.dot"]
+    for name in names:
+        assert f"  {(out / name).resolve()}" in result.stdout  # it prints where each file is
+    assert (out / "moons_decision_boundary.png").read_bytes().startswith(b"\x89PNG")
+    assert "reverse mode" in (out / "gradient_check.txt").read_text()
+    if shutil.which("dot"):
+        svg = (out / "neuron_graph.svg").read_text()
+        assert all(f">{label}<" in svg for label in ("w1", "w2", "x1", "x2", "b", "out")) and "grad " in svg
+        assert 'class="autograd-stepper"' in (out / "chain_rule_stepper.html").read_text()

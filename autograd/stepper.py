@@ -1,0 +1,270 @@
+"""The interactive chain-rule stepper: a trace as one self-contained HTML page.
+
+`Trace.to_html(path)` writes it; in Jupyter a trace shows it inline. The page
+holds three things and fetches nothing:
+
+* the graph as inline SVG, laid out by Graphviz's `dot` when the page is
+  written, with each value's data and grad text tagged so a script can fill
+  them in (`tagged_svg`);
+* the steps as JSON: first the forward pass, one operation per step, then
+  the seed d f/d f = 1, then one step per edge of the backward pass, each
+  carrying the text to show and the gradient total it leaves behind;
+* a small script with Previous / Next / Play. The state after step k is
+  rebuilt from scratch by replaying steps 1..k, so stepping back is exact.
+
+Several steppers can share one page (a notebook with many outputs): each
+lives in its own <div> with a unique id, its SVG ids carry that id as a
+prefix, and its script and styles touch nothing outside it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import uuid
+import xml.etree.ElementTree as ET
+
+from autograd.explain import Trace
+from autograd.viz import FIELDS, draw_dot
+
+SVG = "http://www.w3.org/2000/svg"
+ET.register_namespace("", SVG)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+
+
+def tagged_svg(trace: Trace, prefix: str, rankdir: str = "LR") -> tuple[str, dict, dict]:
+    """The trace's graph as SVG text whose value boxes the script can update.
+
+    Each text of a value box gets ``class="label" | "data" | "grad"``, and
+    every id in the SVG gets `prefix`, so two drawings on a page never clash.
+    Returns the SVG and the drawing's {id(node): DOT name} and
+    {(id(child), argument position): edge id}.
+    """
+    widest = _widest_texts(trace)
+    drawing = draw_dot(trace.root, rankdir=rankdir, show=FIELDS, fmt=trace.fmt, max_nodes=None,
+                       describe=lambda node: widest[id(node)])
+    svg = ET.fromstring(drawing.pipe(format="svg"))
+    for group in svg.iter(f"{{{SVG}}}g"):
+        name = group.get("id")
+        fields = drawing.fields.get(name)
+        if fields and "node" in (group.get("class") or ""):
+            texts = list(group.iter(f"{{{SVG}}}text"))
+            if len(texts) != len(fields):
+                raise RuntimeError(f"Graphviz drew {len(texts)} texts for the {len(fields)} fields of {name}")
+            for text, field in zip(texts, fields):
+                text.set("class", field)
+        if name:
+            group.set("id", f"{prefix}{name}")
+    svg.set("class", "autograd-graph")
+    return ET.tostring(svg, encoding="unicode"), drawing.node_ids, drawing.edge_ids
+
+
+def _widest_texts(trace: Trace) -> dict[int, dict[str, str]]:
+    """For each node, the texts its box will show, the grad text being the widest it ever shows.
+
+    Graphviz sizes a box for its text once; the running totals of a gradient
+    can be wider than the final one, so the layout gets the widest.
+    """
+    grads_shown: dict[int, list[str]] = {}
+    for step in trace.backward:
+        grads_shown.setdefault(id(step.parent), []).append(trace.number(step.total))
+    texts = {}
+    for node in trace.nodes:
+        shown = grads_shown.get(id(node), []) + [trace.number(trace.grad(node)), "?"]
+        texts[id(node)] = {"label": trace.name(node), "data": f"data {trace.number(node.data)}",
+                           "grad": f"grad {max(shown, key=len)}"}
+    return texts
+
+
+def stepper_data(trace: Trace, node_ids: dict, edge_ids: dict) -> dict:
+    """The nodes and steps the script needs, as plain JSON-ready data."""
+    root = trace.name(trace.root)
+    nodes = {}
+    for node in trace.nodes:
+        nodes[node_ids[id(node)]] = {
+            "name": trace.name(node), "leaf": node._op is None,
+            "data": f"data {trace.number(node.data)}", "dataValue": repr(float(node.data))}
+    leaves = ", ".join(f"{trace.name(n)} = {trace.number(n.data)}" for n in trace.inputs())
+    steps = [{"kind": "start", "text": f"The inputs are known: {leaves}. Next runs the forward pass, "
+                                       "one operation at a time."}]
+    for number, step in enumerate(trace.forward, 1):
+        node = step.node
+        name = node_ids[id(node)]
+        edges = [edge_ids[(id(node), i)] for i in range(len(node.parents))] + [f"{name}op-out"]
+        steps.append({"kind": "forward", "node": name, "edges": edges,
+                      "data": f"data {trace.number(node.data)}", "value": repr(float(node.data)),
+                      "text": f"Forward {number}/{len(trace.forward)}: {step.text}", "row": f"f{number}"})
+    root_id = node_ids[id(trace.root)]
+    steps.append({"kind": "seed", "node": root_id, "grad": f"grad {trace.number(trace.seed)}",
+                  "value": repr(float(trace.seed)),
+                  "text": f"The backward pass starts at the output: d{root}/d{root} = {trace.number(trace.seed)}."})
+    for step in trace.backward:
+        child = node_ids[id(step.node)]
+        steps.append({"kind": "backward", "node": child, "parent": node_ids[id(step.parent)],
+                      "edges": [edge_ids[(id(step.node), step.position)]],
+                      "grad": f"grad {trace.number(step.total)}", "value": repr(float(step.total)),
+                      "text": f"Backward {step.index}/{len(trace.backward)}: {trace.step_text(step)}",
+                      "row": f"b{step.index}"})
+    summary = "; ".join(f"d{root}/d{trace.name(n)} = {trace.number(trace.grad(n))}" for n in trace.inputs())
+    steps[-1]["text"] += f"  Done: {summary}." if summary else "  Done."
+    return {"nodes": nodes, "steps": steps}
+
+
+def _steps_table(trace: Trace) -> str:
+    rows = [f'<tr data-row="f{i}"><td>{i}</td><td colspan="6">{html.escape(step.text)}</td></tr>'
+            for i, step in enumerate(trace.forward, 1)]
+    rows.append('<tr class="divider"><td></td><td colspan="6">backward pass</td></tr>')
+    for step, cells in zip(trace.backward, trace.rows()):
+        rows.append(f'<tr data-row="b{step.index}">' + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in trace.HEADER)
+    return f'<table class="steps"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+STYLE = """
+.autograd-stepper { font-family: Helvetica, Arial, sans-serif; font-size: 14px; color: #222; }
+.autograd-stepper .controls { display: flex; gap: 6px; align-items: center; margin: 6px 0; flex-wrap: wrap; }
+.autograd-stepper button { font-size: 14px; padding: 3px 10px; }
+.autograd-stepper .explanation { font-family: Menlo, Consolas, monospace; background: #f6f6f0;
+  border-left: 4px solid #d62728; padding: 6px 10px; margin: 6px 0; min-height: 2.6em; white-space: pre-wrap; }
+.autograd-stepper .graph { overflow: auto; max-height: 75vh; border: 1px solid #ddd; }
+.autograd-stepper svg.autograd-graph { max-width: 100%; height: auto; }
+.autograd-stepper g.edge.done path { stroke: #2b7bba; stroke-width: 1.6px; }
+.autograd-stepper g.edge.done polygon { stroke: #2b7bba; fill: #2b7bba; }
+.autograd-stepper g.edge.current path { stroke: #d62728; stroke-width: 3px; }
+.autograd-stepper g.edge.current polygon { stroke: #d62728; fill: #d62728; }
+.autograd-stepper g.node.current polygon,
+.autograd-stepper g.node.current ellipse { stroke: #d62728; stroke-width: 2.5px; }
+.autograd-stepper g.node.source polygon { stroke: #2b7bba; stroke-width: 2px; }
+.autograd-stepper text.unknown { fill: #999; font-style: italic; }
+.autograd-stepper text.grad.known { fill: #2b7bba; font-weight: bold; }
+.autograd-stepper table.steps { border-collapse: collapse; margin-top: 8px; font-size: 12px; }
+.autograd-stepper table.steps td, .autograd-stepper table.steps th { border: 1px solid #ddd; padding: 2px 6px;
+  font-family: Menlo, Consolas, monospace; text-align: left; }
+.autograd-stepper table.steps tr.current { background: #fde0dd; }
+.autograd-stepper table.steps tr.divider td { background: #eee; font-style: italic; }
+"""
+
+SCRIPT = """
+(function () {
+  "use strict";
+  var root = document.getElementById(__ID__);
+  var prefix = __PREFIX__;
+  var data = JSON.parse(root.querySelector("script.stepper-data").textContent);
+  var steps = data.steps;
+  var speed = root.querySelector("select.speed");
+  var timer = null;
+  var at = 0;
+
+  function element(id) { return root.querySelector('[id="' + prefix + id + '"]'); }
+  function field(nodeId, name) { var g = element(nodeId); return g ? g.querySelector("text." + name) : null; }
+  function setText(text, content, value, known) {
+    if (!text) return;
+    text.textContent = content;
+    text.setAttribute("data-value", value);
+    text.classList.toggle("unknown", !known);
+    text.classList.toggle("known", known);
+  }
+  function mark(id, cls) { var e = element(id); if (e) e.classList.add(cls); }
+
+  function reset() {
+    root.querySelectorAll("g.current, g.done, g.source").forEach(function (g) {
+      g.classList.remove("current", "done", "source");
+    });
+    Object.keys(data.nodes).forEach(function (id) {
+      var node = data.nodes[id];
+      if (node.leaf) setText(field(id, "data"), node.data, node.dataValue, true);
+      else setText(field(id, "data"), "data ?", "", false);
+      setText(field(id, "grad"), "grad ?", "", false);
+    });
+  }
+
+  function apply(step, current) {
+    if (step.kind === "forward") {
+      setText(field(step.node, "data"), step.data, step.value, true);
+    } else if (step.kind === "seed" || step.kind === "backward") {
+      setText(field(step.parent || step.node, "grad"), step.grad, step.value, true);
+    }
+    (step.edges || []).forEach(function (e) { mark(e, current ? "current" : "done"); });
+    if (current && step.node) mark(step.node, "current");
+    if (current && step.parent) mark(step.parent, "source");
+  }
+
+  function show(k) {
+    at = Math.max(0, Math.min(k, steps.length - 1));
+    reset();
+    for (var i = 1; i <= at; i++) apply(steps[i], i === at);
+    root.querySelector(".explanation").textContent = steps[at].text;
+    root.querySelector(".counter").textContent = "step " + at + " of " + (steps.length - 1);
+    root.querySelector("button.previous").disabled = at === 0;
+    root.querySelector("button.next").disabled = at === steps.length - 1;
+    root.querySelectorAll("table.steps tr.current").forEach(function (r) { r.classList.remove("current"); });
+    if (steps[at].row) {
+      var row = root.querySelector('table.steps tr[data-row="' + steps[at].row + '"]');
+      if (row) row.classList.add("current");
+    }
+    root.setAttribute("data-step", String(at));
+  }
+
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    root.querySelector("button.play").textContent = "Play";
+  }
+  function play() {
+    if (timer !== null) { stop(); return; }
+    if (at === steps.length - 1) show(0);
+    root.querySelector("button.play").textContent = "Pause";
+    timer = setInterval(function () {
+      if (at >= steps.length - 1) { stop(); return; }
+      show(at + 1);
+    }, Number(speed.value));
+  }
+
+  root.querySelector("button.first").addEventListener("click", function () { stop(); show(0); });
+  root.querySelector("button.previous").addEventListener("click", function () { stop(); show(at - 1); });
+  root.querySelector("button.next").addEventListener("click", function () { stop(); show(at + 1); });
+  root.querySelector("button.last").addEventListener("click", function () { stop(); show(steps.length - 1); });
+  root.querySelector("button.play").addEventListener("click", play);
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowRight") { stop(); show(at + 1); }
+    if (event.key === "ArrowLeft") { stop(); show(at - 1); }
+  });
+  show(0);
+})();
+"""
+
+
+def stepper_fragment(trace: Trace, rankdir: str = "LR") -> str:
+    """The stepper as an HTML fragment (a <div> with its style, SVG and script) for a page or a notebook."""
+    uid = f"autograd-stepper-{uuid.uuid4().hex[:12]}"
+    prefix = f"{uid}-"
+    svg, node_ids, edge_ids = tagged_svg(trace, prefix, rankdir)
+    data = json.dumps(stepper_data(trace, node_ids, edge_ids)).replace("</", "<\\/")
+    title = html.escape(f"{trace.name(trace.root)} = {trace.title}" if trace.title else
+                        f"The chain rule, step by step: {trace.name(trace.root)}")
+    script = SCRIPT.replace("__ID__", json.dumps(uid)).replace("__PREFIX__", json.dumps(prefix))
+    return f"""<div class="autograd-stepper" id="{uid}" tabindex="0">
+<style>{STYLE}</style>
+<div class="title"><b>{title}</b></div>
+<div class="controls">
+  <button class="first" title="back to the start">First</button>
+  <button class="previous">Previous</button>
+  <button class="next">Next</button>
+  <button class="play">Play</button>
+  <button class="last" title="to the last step">Last</button>
+  <label>speed <select class="speed"><option value="1500">slow</option>
+    <option value="700" selected>normal</option><option value="150">fast</option></select></label>
+  <span class="counter"></span>
+</div>
+<div class="explanation"></div>
+<div class="graph">{svg}</div>
+{_steps_table(trace)}
+<script type="application/json" class="stepper-data">{data}</script>
+<script>{script}</script>
+</div>"""
+
+
+def stepper_page(trace: Trace, rankdir: str = "LR") -> str:
+    """The stepper as a complete HTML page: open it from disk in any browser."""
+    title = html.escape(f"chain rule: {trace.name(trace.root)}" + (f" = {trace.title}" if trace.title else ""))
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+            f'</head>\n<body>\n{stepper_fragment(trace, rankdir)}\n</body>\n</html>\n')
