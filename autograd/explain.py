@@ -35,49 +35,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograd import ops
-from autograd.graph import topological_order
+from autograd.graph import backpropagate
+from autograd.ops import parenthesize
 from autograd.viz import format_number, walk
 
 STEPPER_MAX_NODES = 400
 """The stepper lays out and draws every value; past this many it would be unreadable (and slow to lay out)."""
-
-_IDENTIFIER_OR_NUMBER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+(\.\d*)?([eE][+-]?\d+)?")
-
-
-def input_names(op: ops.Primitive) -> tuple[str, ...]:
-    """The names the table writes `op`'s expression and formulas in: (a, b) or (x,)."""
-    return ("a", "b") if op.arity == 2 else ("x",)
-
-
-def substitute(text: str, names: dict[str, str]) -> str:
-    """Write a formula of the table in the graph's own names: ``tanh(x)`` -> ``tanh(u)``.
-
-    All names are replaced at once, so swapping ``a`` and ``b`` works; a name
-    that is not a plain identifier or number is put in parentheses.
-    """
-    if not names:
-        return text
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
-    return pattern.sub(lambda m: _safe(names[m.group(1)]), text)
-
-
-def _safe(name: str) -> str:
-    return name if _IDENTIFIER_OR_NUMBER.fullmatch(name) else f"({name})"
-
-
-def local_derivatives(node) -> tuple:
-    """The partials of the primitive that made `node`, evaluated at its inputs.
-
-    The same call, with the same IEEE fallback, that `backpropagate` makes.
-    """
-    op = node._op
-    inputs = [p.data for p in node.parents]
-    try:
-        return op.partials(*inputs, node.data)
-    except ArithmeticError:  # 1 / 0.0 in Python floats: redo it the IEEE way
-        return ops.ieee_partials(op, inputs, node.data)
-
 
 @dataclass(frozen=True)
 class ForwardStep:
@@ -126,38 +89,29 @@ class Trace:
         self.names = _name_nodes(self.nodes, fmt)
         self.forward = [ForwardStep(n, self._forward_text(n)) for n in self.nodes if n._op is not None]
         self.backward: list[BackwardStep] = []
-        self.gradients: dict[int, float] = {id(root): seed}
+        self.gradients: dict[int, float] = {}
         self._run_backward()
 
     # -- the pass itself ---------------------------------------------------------
 
     def _run_backward(self) -> None:
-        # The very order of `backpropagate`, so that every sum is added in the
-        # same order and the totals agree to the last bit. (`self.nodes`, in
-        # argument order, is the nicer order to read the forward pass in.)
-        grads = self.gradients
-        for node in reversed(topological_order(self.root)):
-            op = node._op
-            if op is None:
-                continue
-            upstream = grads[id(node)]
-            partials = local_derivatives(node)
-            names = dict(zip(input_names(op), (self.name(p) for p in node.parents)))
-            expression = substitute(op.expression, names)
+        # The backward pass itself, with a record of every edge as it is taken:
+        # the very sums of `backpropagate`, so the totals agree to the last bit.
+        # (`self.nodes`, in argument order, is the nicer order to read the forward pass in.)
+        def record(node, position, upstream, local, contribution, before, total):
+            op, parents = node._op, node.parents
+            names = [self.name(p) for p in parents]
             # x * x: both edges come from x; say which argument each one is.
-            repeated = len(node.parents) == 2 and node.parents[0] is node.parents[1]
-            for position, (parent, local) in enumerate(zip(node.parents, partials)):
-                contribution = upstream * local
-                before = grads.get(id(parent))
-                total = contribution if before is None else before + contribution
-                grads[id(parent)] = total
-                variable = _safe(self.name(parent))
-                self.backward.append(BackwardStep(
-                    index=len(self.backward) + 1, node=node, parent=parent, position=position,
-                    upstream=upstream, derivative=_derivative_text(
-                        expression, variable, input_names(op)[position] if repeated else None),
-                    formula=substitute(op.formulas[position], names), local=local,
-                    contribution=contribution, before=before, total=total))
+            repeated = len(parents) == 2 and parents[0] is parents[1]
+            self.backward.append(BackwardStep(
+                index=len(self.backward) + 1, node=node, parent=parents[position], position=position,
+                upstream=upstream, derivative=_derivative_text(
+                    op.format(*names), parenthesize(names[position]), op.inputs[position] if repeated else None),
+                formula=op.format(*names, text=op.formulas[position]), local=local,
+                contribution=contribution, before=before, total=total))
+
+        grads = backpropagate(self.root, self.seed, on_edge=record)
+        self.gradients = {id(node): g for node, g in grads.items()}
 
     def inputs(self) -> list:
         """The leaves with a label (the variables), or every leaf when none has one."""
@@ -178,15 +132,13 @@ class Trace:
 
     def _forward_text(self, node) -> str:
         op = node._op
-        names = dict(zip(input_names(op), (self.name(p) for p in node.parents)))
-        numbers = dict(zip(input_names(op), (self.number(p.data) for p in node.parents)))
-        symbolic = substitute(op.expression, names)
-        numeric = substitute(op.expression, numbers)
+        symbolic = op.format(*(self.name(p) for p in node.parents))
+        numeric = op.format(*(self.number(p.data) for p in node.parents))
         return f"{self.name(node)} = {symbolic} = {numeric} = {self.number(node.data)}"
 
     def step_text(self, step: BackwardStep) -> str:
         """The arithmetic of one step, in one line: local derivative, chain rule, running total."""
-        root, node, parent = (_safe(self.name(n)) for n in (self.root, step.node, step.parent))
+        root, node, parent = (parenthesize(self.name(n)) for n in (self.root, step.node, step.parent))
         gradient = f"d{root}/d{parent}"
         chain = (f"d{root}/d{node} * d{node}/d{parent} = {self.number(step.upstream)} * {self.number(step.local)}"
                  f" = {self.number(step.contribution)}")
@@ -225,7 +177,7 @@ class Trace:
             if k == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
         lines += ["", "Gradients of the inputs:"]
-        lines += [f"  d{root}/d{_safe(self.name(n))} = {self.number(self.grad(n))}" for n in self.inputs()]
+        lines += [f"  d{root}/d{parenthesize(self.name(n))} = {self.number(self.grad(n))}" for n in self.inputs()]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -37,6 +37,13 @@ import numpy as np
 from autograd import functions as F
 
 _ANYWHERE = (-math.inf, math.inf)
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+(\.\d*)?([eE][+-]?\d+)?")
+
+
+def parenthesize(operand: str) -> str:
+    """A plain name or number as it is, anything else in parentheses: ``x``, ``2.5``, ``(-0.5)``."""
+    return operand if _PLAIN.fullmatch(operand) else f"({operand})"
+
 _POSITIVE = (0.0, math.inf)
 
 
@@ -100,10 +107,13 @@ class Primitive:
         """The expression (or another `text` in the same names) with the inputs renamed.
 
         ``mul.format("x", "w")`` is ``"x * w"``; ``tanh.format("u", text=tanh.formulas[0])``
-        is ``"1 - tanh(u)^2"``.
+        is ``"1 - tanh(u)^2"``. All inputs are renamed at once, so a and b may
+        swap places; an operand that is not a plain name or number gets
+        parentheses: ``tanh.format("-0.5")`` is ``"tanh((-0.5))"``.
         """
-        names = dict(zip(self.inputs, operands))
-        return re.sub(r"\b[xab]\b", lambda m: names[m.group()], self.expression if text is None else text)
+        names = dict(zip(self.inputs, map(parenthesize, operands)))
+        pattern = r"\b(" + "|".join(self.inputs) + r")\b"
+        return re.sub(pattern, lambda m: names[m.group(1)], self.expression if text is None else text)
 
     def __repr__(self) -> str:
         return f"<primitive {self.expression}>"

@@ -301,9 +301,11 @@ def _legend(scale: GradScale) -> str:
             f'<TR><TD COLSPAN="2"><B>color: |grad|, log scale</B></TD></TR>{rows}</TABLE>>')
 
 
-def _input_names(arity: int) -> tuple[str, ...]:
-    # The names the table of primitives writes its formulas in (see autograd.ops).
-    return ("a", "b") if arity == 2 else ("x",)
+def _input_names(node, arity: int) -> tuple[str, ...]:
+    # The names the table of primitives writes its formulas in (a, b; see autograd.ops),
+    # or the argument positions for an operation that has no such names.
+    names = getattr(getattr(node, "_op", None), "inputs", None)
+    return tuple(names) if names is not None and len(names) == arity else tuple(map(str, range(arity)))
 
 
 # --- the drawing -------------------------------------------------------------------
@@ -365,7 +367,7 @@ def draw_dot(root, *, rankdir: str = "LR", show: Iterable[str] = FIELDS, fmt: st
         graph.node(op_name, label=node.op, shape="ellipse", id=op_name, fontsize="10",
                    margin="0.03,0.02", height="0.3", style="filled", fillcolor="gray95")
         graph.edge(op_name, name, id=f"{op_name}-out")
-        argument_names = _input_names(len(parents))
+        argument_names = _input_names(node, len(parents))
         for position, parent in enumerate(parents):
             edge_id = f"e{edge_count}"
             edge_count += 1
