@@ -9,24 +9,16 @@
 A neuron computes relu(w . x + b) (or just w . x + b for the last layer).
 Weights start uniform in [-1, 1] from Python's `random` module, as in
 micrograd, so ``random.seed(1337)`` gives the same network there and here.
+Every node of every product and sum is recorded: these networks are for
+seeing backpropagation, the `Tensor` layers are for speed.
 """
 
 from __future__ import annotations
 
 import random
 
+from autograd.nn.module import Module
 from autograd.value import Value
-
-
-class Module:
-    """Anything with parameters: `parameters()` lists them, `zero_grad()` resets their gradients."""
-
-    def parameters(self) -> list[Value]:
-        return []
-
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = 0.0
 
 
 class Neuron(Module):
@@ -36,12 +28,9 @@ class Neuron(Module):
         self.b = Value(0.0)
         self.nonlin = nonlin
 
-    def __call__(self, x):
+    def forward(self, x):
         activation = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         return activation.relu() if self.nonlin else activation
-
-    def parameters(self) -> list[Value]:
-        return self.w + [self.b]
 
     def __repr__(self) -> str:
         return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
@@ -51,12 +40,9 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, **kwargs):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
-    def __call__(self, x):
+    def forward(self, x):
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
-
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -70,13 +56,10 @@ class MLP(Module):
         self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1, rng=rng)
                        for i in range(len(nouts))]
 
-    def __call__(self, x):
+    def forward(self, x):
         for layer in self.layers:
             x = layer(x)
         return x
-
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

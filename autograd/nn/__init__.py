@@ -1,0 +1,10 @@
+"""Models: the `Module` base, micrograd's scalar networks, tensor layers, initialisers and losses.
+
+    module.py   Module: parameters found by looking, train/eval, state_dict, save/load
+    scalar.py   Neuron, Layer, MLP of Values (micrograd-compatible)
+"""
+
+from autograd.nn.module import Module
+from autograd.nn.scalar import MLP, Layer, Neuron
+
+__all__ = ["Module", "Neuron", "Layer", "MLP"]
