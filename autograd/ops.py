@@ -177,9 +177,10 @@ def power(n: float) -> Primitive:
 @lru_cache(maxsize=256)
 def _power_of(n: float) -> Primitive:
     shown = f"{n:g}"
+    slope = {0.0: "0", 1.0: "1", 2.0: "2 * x"}.get(n, f"{shown} * x^{n - 1:g}")  # read like a textbook
     return Primitive(
         "power", f"**{shown}", lambda x: F.pow(x, n), lambda x, out: (n * F.pow(x, n - 1),),
-        f"x ** {shown}", (f"{shown} * x^{n - 1:g}",), (_POSITIVE,) if n != int(n) else (_ANYWHERE,),
+        f"x ** {shown}", (slope,), (_POSITIVE,) if n != int(n) else (_ANYWHERE,),
         kinks=(0.0,) if n < 1 else (), constant=n)
 
 

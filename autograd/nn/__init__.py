@@ -1,6 +1,8 @@
 """Models: the `Module` base, micrograd's scalar networks, tensor layers, initialisers and losses.
 
     module.py   Module: parameters found by looking, train/eval, state_dict, save/load
+    init.py     initialisers (normal, Xavier, He) and a global seed
+    losses.py   mse_loss, cross_entropy, binary_cross_entropy, hinge_loss
     scalar.py   Neuron, Layer, MLP of Values (micrograd-compatible)
 """
 
