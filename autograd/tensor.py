@@ -188,12 +188,6 @@ class Tensor:
 
     # --- operations with arguments ----------------------------------------------------
 
-    def __matmul__(self, other):
-        return matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return matmul(other, self)
-
     def __pow__(self, exponent):
         """``t ** n`` with a constant n is `tensor_ops.power(n)`; ``t ** u`` with a tensor u is `tensor_ops.pow`."""
         if isinstance(exponent, (int, float, np.integer, np.floating)):
@@ -337,6 +331,8 @@ def _unary_method(op: ops.TensorPrimitive):
 for _name in ("add", "sub", "mul"):
     setattr(Tensor, f"__{_name}__", _binary_method(getattr(ops, _name)))
     setattr(Tensor, f"__r{_name}__", _binary_method(getattr(ops, _name), reflected=True))
+Tensor.__matmul__ = _binary_method(ops.matmul)
+Tensor.__rmatmul__ = _binary_method(ops.matmul, reflected=True)
 Tensor.__truediv__ = _binary_method(ops.div)
 Tensor.__rtruediv__ = _binary_method(ops.div, reflected=True)
 Tensor.__rpow__ = _binary_method(ops.pow, reflected=True)
@@ -351,12 +347,7 @@ for _name in ops.UNARY_METHODS:
 
 def matmul(a, b) -> Tensor:
     """``a @ b`` for 1-D, 2-D and stacked (N-D) operands, as `numpy.matmul`."""
-    a, b = _tensor(a), _tensor(b)
-    try:
-        data = ops._matmul(a.data, b.data)
-    except ValueError as error:
-        raise _shape_error(ops.matmul, (a, b), error) from None
-    return _node(data, ops.matmul, (a, b), _NO_PARAMS)
+    return _tensor(a) @ b
 
 
 def affine(x, W, b) -> Tensor:
@@ -457,36 +448,41 @@ def backpropagate(root: Tensor, seed: np.ndarray) -> None:
     """
     anomaly = current().detect_anomaly
     grads = {root: seed}
+    take, waiting_gradient = grads.pop, grads.get
     waiting = [(-root._number, root)]  # a heap: the newest node first
     stored: set[int] = set()  # ids of the arrays handed to some .grad in this pass
+    remember, fit = stored.add, ops.sum_to_shape
     while waiting:
         node = heappop(waiting)[1]
-        g = grads.pop(node)
+        g = take(node)
         op = node._op
         if op is None or node._retains_grad:
             if node.grad is None and type(g) is _ndarray and g.base is None and id(g) not in stored:
                 node.grad = g  # the fast path of _store_grad: a fresh array, nobody else's
-                stored.add(id(g))
+                remember(id(g))
             else:
                 _store_grad(node, g, stored)
             if op is None:
                 continue
         inputs = node._parents
-        arrays = [t.data for t in inputs]
         out, params = node.data, node._params
-        vjps = op.vjps if not op.variadic else [partial(op.vjps[0], index=i) for i in range(len(inputs))]
+        if op.variadic:
+            vjps = [partial(op.vjps[0], index=i) for i in range(len(inputs))]
+        else:
+            vjps = op.vjps
+        arrays = [t.data for t in inputs] if len(inputs) > 1 else (inputs[0].data,)
         for parent, vjp in zip(inputs, vjps):
             if not parent.requires_grad:
                 continue
             contribution = vjp(g, out, *arrays, **params)
             target = parent.data
             if contribution.shape != target.shape:
-                contribution = ops.sum_to_shape(contribution, target.shape)
+                contribution = fit(contribution, target.shape)
             if contribution.dtype != target.dtype:
                 contribution = contribution.astype(target.dtype)
             if anomaly:
                 _check_finite(contribution, f"the backward pass of {_describe(node)} into {_describe(parent)}")
-            total = grads.get(parent)
+            total = waiting_gradient(parent)
             if total is None:
                 grads[parent] = contribution
                 heappush(waiting, (-parent._number, parent))
