@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-slow bench lint clean
+.PHONY: demo test test-slow bench bench-tensor lint clean
 
 demo: $(VENV)/.installed-base
 	$(PY) -m autograd demo
@@ -19,6 +19,12 @@ test-slow: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/scalar_mlp.py
+
+# The Tensor benchmark against numpy by hand, PyTorch, MyGrad and DeZero. The peers are
+# optional (never needed by `make test`): when they cannot be installed, the benchmark
+# runs without them. torch==2.13.0 is the CPU build; DeZero's import needs matplotlib.
+bench-tensor: $(VENV)/.installed-peers
+	$(PY) benchmarks/tensor_mlp.py
 
 lint: $(VENV)/.installed-test
 	$(PIP) install ruff
@@ -38,6 +44,10 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 
 $(VENV)/.installed-bench: pyproject.toml | $(PY)
 	$(PIP) install -e ".[test,bench]"
+	touch $@
+
+$(VENV)/.installed-peers: $(VENV)/.installed-base
+	-$(PIP) install "torch==2.13.0" mygrad dezero matplotlib
 	touch $@
 
 clean:

@@ -439,10 +439,11 @@ def backpropagate(root: Tensor, seed: np.ndarray) -> None:
        order, read off the creation numbers with a heap instead of a
        separate depth-first walk; it visits only the nodes gradients flow
        through, never the data or the labels.)
-    3. A leaf keeps its gradient in ``.grad``. Any other node hands ``g`` to
-       each input that requires grad, through its primitive's VJP;
-       `sum_to_shape` folds a broadcast gradient back onto the input's
-       shape; an input used twice adds up both contributions.
+    3. The node hands ``g`` to each input that requires grad, through its
+       primitive's VJP; `sum_to_shape` folds a broadcast gradient back onto
+       the input's shape. A leaf adds its contribution straight into
+       ``.grad``; any other input waits in the heap, and an input used twice
+       adds up both contributions.
     4. The node's gradient is then dropped, so only the frontier of
        gradients is alive at any time.
     """
@@ -456,12 +457,8 @@ def backpropagate(root: Tensor, seed: np.ndarray) -> None:
         node = heappop(waiting)[1]
         g = take(node)
         op = node._op
-        if op is None or node._retains_grad:
-            if node.grad is None and type(g) is _ndarray and g.base is None and id(g) not in stored:
-                node.grad = g  # the fast path of _store_grad: a fresh array, nobody else's
-                remember(id(g))
-            else:
-                _store_grad(node, g, stored)
+        if op is None or node._retains_grad:  # the root is a leaf, or asked to keep its gradient
+            _store_grad(node, g, stored)
             if op is None:
                 continue
         inputs = node._parents
@@ -482,6 +479,14 @@ def backpropagate(root: Tensor, seed: np.ndarray) -> None:
                 contribution = contribution.astype(target.dtype)
             if anomaly:
                 _check_finite(contribution, f"the backward pass of {_describe(node)} into {_describe(parent)}")
+            if parent._op is None:  # a leaf: its gradient goes straight into .grad
+                if parent.grad is None and type(contribution) is _ndarray and contribution.base is None \
+                        and id(contribution) not in stored:
+                    parent.grad = contribution  # the fast path of _store_grad
+                    remember(id(contribution))
+                else:
+                    _store_grad(parent, contribution, stored)
+                continue
             total = waiting_gradient(parent)
             if total is None:
                 grads[parent] = contribution

@@ -14,7 +14,7 @@ same weights and data:
 * ``textbook numpy`` the source documents' layers: Affine (``np.dot``), ReLU with a
                      boolean mask (``dout[mask] = 0``), Softmax-with-loss on one-hot
                      targets; every layer computes its input's gradient
-* ``torch``, ``mygrad``, ``dezero``: when importable (``make bench-peers`` installs them)
+* ``torch``, ``mygrad``, ``dezero``: when importable (``make bench-tensor`` installs them)
 
 Before timing, each implementation must reproduce the tuned step's loss at
 step 0 and after one update (so its gradients are right). Each round starts
