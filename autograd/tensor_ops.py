@@ -105,14 +105,17 @@ def sum_to_shape(gradient: np.ndarray, shape: tuple) -> np.ndarray:
     if gradient.shape == shape:
         return gradient
     leading = gradient.ndim - len(shape)
-    if leading:
-        gradient = gradient.sum(axis=0 if leading == 1 else tuple(range(leading)))
+    if leading:  # (np.add.reduce is ndarray.sum without its Python wrapper: this is the hot path)
+        gradient = _sum(gradient, axis=0 if leading == 1 else tuple(range(leading)))
         if gradient.shape == shape:  # a bias: (N, C) -> (C,)
             return gradient
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
     if stretched:
-        gradient = gradient.sum(axis=stretched, keepdims=True)
+        gradient = _sum(gradient, axis=stretched, keepdims=True)
     return gradient
+
+
+_sum = np.add.reduce
 
 
 def _reduced_axes(axis, ndim: int) -> tuple[int, ...]:
