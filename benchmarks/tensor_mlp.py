@@ -19,12 +19,14 @@ same weights and data:
 Before timing, each implementation must reproduce the tuned step's loss at
 step 0 and after one update (so its gradients are right). Each round starts
 one process per group -- this library with the two numpy baselines, then
-each peer alone (see GROUPS) -- and inside a process the implementations
-take one step each in turn, in rotating order, so that they share the
-machine's load fairly. Every figure is the median over all rounds with
-min-max beside it; ratios are against ``tuned numpy``. Peak memory is the
-tracemalloc peak of one step (numpy's allocations; torch's allocator is not
-traced, so torch has no figure).
+each peer beside the tuned numpy step (see GROUPS) -- and inside a process
+the implementations take one step each in turn, in rotating order, so that
+they share the machine's load fairly. Every figure is the median over all
+rounds with min-max beside it; each ratio is against the ``tuned numpy``
+step of the same processes (``x textbook`` goes through it: a peer's ratio
+to tuned divided by the textbook's). Peak memory is the tracemalloc peak of
+one step (numpy's allocations; torch's allocator is not traced, so torch has
+no figure).
 
     python benchmarks/tensor_mlp.py                 # or: make bench-tensor
     python benchmarks/tensor_mlp.py --batches 100 --rounds 10 --only torch
@@ -287,10 +289,11 @@ class Dezero:
 IMPLEMENTATIONS = {impl.name: impl for impl in (
     Autograd, AutogradAffine, TunedNumpy, TextbookNumpy, Torch, MyGrad, Dezero)}
 
-# Implementations that share a process, one step each in turn. Torch runs alone: its OpenMP
-# threads and numpy's OpenBLAS threads spin-wait for work and starve each other on 2 cores
-# (in one process, a torch step took 50x longer).
-GROUPS = (("autograd", "autograd affine", "tuned numpy", "textbook numpy"), ("torch",), ("mygrad",), ("dezero",))
+# Implementations that share a process, one step each in turn. Each peer runs in a process of
+# its own beside the tuned numpy step, and its ratio is taken against that process's tuned step,
+# so that the load of a shared machine (which changes from one process to the next) cancels out.
+GROUPS = (("autograd", "autograd affine", "tuned numpy", "textbook numpy"),
+          ("torch", "tuned numpy"), ("mygrad", "tuned numpy"), ("dezero", "tuned numpy"))
 
 
 def importable(name: str) -> bool:
@@ -373,37 +376,47 @@ def main() -> None:
         print(json.dumps(worker(job["names"], job["batch"], job["steps"])))
         return
 
-    groups = [[n for n in group if importable(n) and (not args.only or n in args.only or group is GROUPS[0])]
+    groups = [[n for n in group if importable(n) and (not args.only or n in args.only or group is GROUPS[0]
+                                                       or n == TunedNumpy.name)]
               for group in GROUPS]
-    groups = [g for g in groups if g]
+    groups = [g for g in groups if g != [TunedNumpy.name]]
     print(f"MLP 784-200-200-10 training step, float32, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}")
     print(f"processes: {' | '.join(', '.join(g) for g in groups)}; {args.rounds} rounds\n")
     for batch in args.batches:
         steps = args.steps or DEFAULT_STEPS.get(batch, 30)
-        times, dtypes, memory = {}, {}, {}
+        times = [{} for _ in groups]  # per group: name -> all its step times
+        dtypes, memory = {}, {}
         for _ in range(args.rounds):
-            for group in groups:
+            for group, group_times in zip(groups, times):
                 result = run_worker(group, batch, steps)
                 for name, t in result["times"].items():
-                    times.setdefault(name, []).extend(t)
+                    group_times.setdefault(name, []).extend(t)
                 dtypes.update(result["dtypes"])
                 memory.update(result["memory"])
-        median = {name: statistics.median(t) for name, t in times.items()}
-        tuned, textbook = median["tuned numpy"], median["textbook numpy"]
+        first = {name: statistics.median(t) for name, t in times[0].items()}
+        textbook = first["textbook numpy"] / first["tuned numpy"]
         print(f"batch {batch}: {args.rounds} x {steps} steps each; every implementation reproduced the tuned "
               f"step's loss before and after an update")
         print("| implementation | step median | min - max | x tuned numpy | x textbook | peak memory | "
               "memory x tuned | gradient dtype |")
         print("|---|---|---|---|---|---|---|---|")
-        for name, t in times.items():
-            mem = memory.get(name)
-            print(f"| {name} | {show(median[name])} | {show(min(t))} - {show(max(t))} | "
-                  f"{median[name] / tuned:.2f} | {median[name] / textbook:.2f} | "
-                  f"{f'{mem / 1e6:.2f} MB' if mem is not None else '-'} | "
-                  f"{f'{mem / memory[TunedNumpy.name]:.2f}' if mem is not None else '-'} | {dtypes[name]} |")
-        if "torch" in median:
-            print(f"\nautograd / torch = {median['autograd'] / median['torch']:.2f}")
+        ratios = {}
+        for index, group_times in enumerate(times):
+            tuned = statistics.median(group_times[TunedNumpy.name])
+            for name, t in group_times.items():
+                if name == TunedNumpy.name and index:
+                    continue  # the peer's own reference: shown through the ratio only
+                median = statistics.median(t)
+                ratios[name] = median / tuned
+                mem = memory.get(name)
+                print(f"| {name} | {show(median)} | {show(min(t))} - {show(max(t))} | {ratios[name]:.2f} | "
+                      f"{ratios[name] / textbook:.2f} | {f'{mem / 1e6:.2f} MB' if mem is not None else '-'} | "
+                      f"{f'{mem / memory[TunedNumpy.name]:.2f}' if mem is not None else '-'} | {dtypes[name]} |")
+        if "torch" in ratios:
+            print(f"\nautograd / torch = {ratios['autograd'] / ratios['torch']:.2f} "
+                  f"(autograd affine / torch = {ratios['autograd affine'] / ratios['torch']:.2f}), "
+                  f"through each one's ratio to the tuned numpy step")
         print()
 
 
