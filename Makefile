@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-slow bench lint clean system-demo system-test
+.PHONY: demo test test-slow bench bench-tensor lint clean system-demo system-test
 
 demo: $(VENV)/.installed-demo system-demo
 	$(PY) -m autograd demo --out autograd-demo
@@ -19,6 +19,12 @@ test-slow: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/scalar_mlp.py
+
+# The Tensor benchmark against numpy by hand, PyTorch, MyGrad and DeZero. The peers are
+# optional (never needed by `make test`): when they cannot be installed, the benchmark
+# runs without them. torch==2.13.0 is the CPU build; DeZero's import needs matplotlib.
+bench-tensor: $(VENV)/.installed-peers
+	$(PY) benchmarks/tensor_mlp.py
 
 lint: $(VENV)/.installed-test
 	$(PIP) install ruff
@@ -72,6 +78,10 @@ system-demo:
 
 system-test:
 	$(call system_packages,dot:graphviz chromium:chromium chromedriver:chromium-driver)
+
+$(VENV)/.installed-peers: $(VENV)/.installed-base
+	-$(PIP) install "torch==2.13.0" mygrad dezero matplotlib
+	touch $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis autograd-demo test-artifacts

@@ -13,6 +13,8 @@ Where things live:
     value.py       Value, the scalar node of reverse mode
     graph.py       topological order and the backward pass
     dual.py        Dual numbers: forward mode, from the same table
+    tensor_ops.py  the one table of tensor primitives: values and vector-Jacobian products
+    tensor.py      Tensor, the numpy-backed node; matmul, affine, concatenate, softmax, cross_entropy
     functional.py  grad, value_and_grad, jvp, vjp, derivative, hessian
     modes.py       no_grad, detect_anomaly
     nn.py          Neuron, Layer, MLP (micrograd-compatible)
@@ -28,11 +30,12 @@ from autograd import functions as F
 from autograd.dual import Dual
 from autograd.functional import derivative, grad, hessian, jvp, value_and_grad, vjp
 from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.tensor import Tensor
 from autograd.value import Value
 
 __version__ = "0.1.0"
 
 __all__ = [
     "F", "Value", "Dual", "grad", "value_and_grad", "jvp", "vjp", "derivative", "hessian",
-    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "Tensor",
 ]

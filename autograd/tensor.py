@@ -1,0 +1,606 @@
+"""`Tensor`: a numpy array that remembers how it was computed.
+
+    >>> W = Tensor(np.random.randn(784, 200), requires_grad=True, label="W")
+    >>> x = Tensor(np.random.randn(100, 784))        # data: no gradient wanted
+    >>> loss = (x @ W).relu().sum()
+    >>> loss.backward()                               # loss has one element: seeded with 1
+    >>> W.grad.shape
+    (784, 200)
+
+`Tensor` is the sibling of `Value`. Both are nodes of a computation graph with
+the same public face -- ``.data``, ``.grad``, ``.label``, ``.op``, ``.parents``
+-- so graph drawing and the chain-rule trace read either. Where a Value holds
+a float, a Tensor holds a numpy array, and where a scalar primitive has
+partial derivatives, a tensor primitive has vector-Jacobian products: see
+`autograd.tensor_ops`, the table every method below is made from.
+
+What follows PyTorch
+--------------------
+* Only tensors created with ``requires_grad=True`` (and what is computed from
+  them) are recorded. An operation whose inputs all have
+  ``requires_grad=False`` -- data, labels -- records nothing, and backward
+  never computes a gradient nobody asked for (the input images' gradient, a
+  784 x B product per step, is skipped).
+* `backward()` adds gradients into the ``.grad`` of the leaves (tensors made
+  by the user with ``requires_grad=True``); ``.grad`` starts as ``None``. An
+  intermediate tensor keeps its gradient only after `retain_grad()`.
+* Gradients accumulate over `backward()` calls; set ``p.grad = None`` before
+  the next pass.
+* Python numbers on either side take the tensor's dtype (``t * 2`` stays
+  float32), arrays follow numpy's promotion rules. Gradients always have
+  the dtype of their tensor: float32 stays float32 end to end.
+
+``==`` and ``!=`` compare identity (tensors are dictionary keys in the
+backward pass); ``< <= > >=`` compare the data and return plain boolean
+arrays, like micrograd's ``score.data > 0``. Use ``t.data == x`` for
+elementwise equality.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import partial
+from heapq import heappop, heappush
+
+import numpy as np
+
+from autograd import tensor_ops as ops
+from autograd.modes import RECORDING, check_finite, current
+
+_new = object.__new__
+_ndarray = np.ndarray
+_NO_PARAMS: dict = {}  # shared by every node without parameters; never written to
+_next_number = itertools.count().__next__  # creation order: a node is always newer than its inputs
+
+
+class Tensor:
+    """A node of the computation graph holding a numpy array.
+
+    data           the array (float64 unless created from float32 data or with dtype=)
+    grad           d(output)/d(this tensor) after backward(), an array of data's shape, or None
+    requires_grad  whether gradients are wanted for this tensor (and so for what it feeds)
+    label          an optional name, shown in drawings and error messages
+    """
+
+    __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_parents", "_params", "_retains_grad",
+                 "_number", "__weakref__")
+    __array_ufunc__ = None  # ndarray + Tensor: numpy hands over to Tensor.__radd__ instead of looping
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self.label = label
+        self.requires_grad = bool(requires_grad)
+        self._op = None          # the primitive that made this tensor; None for a leaf
+        self._parents = ()       # its inputs, in argument order
+        self._params = _NO_PARAMS  # its non-differentiable arguments (axis, shape, index...)
+        self._retains_grad = False
+        self._number = _next_number()  # its place in creation order (see backpropagate)
+
+    # --- the node interface shared with Value -------------------------------------
+
+    @property
+    def op(self) -> str:
+        """The symbol of the operation that made this tensor, '' for a leaf."""
+        return self._op.symbol if self._op is not None else ""
+
+    @property
+    def parents(self) -> tuple:
+        """The inputs of the operation that made this tensor, in argument order."""
+        return self._parents
+
+    # --- the array it holds ---------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (axes reversed), recorded."""
+        return self.transpose()
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data array itself (not a copy), as PyTorch's ``Tensor.numpy()``."""
+        return self.data
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut off from the graph."""
+        return Tensor._leaf(self.data, requires_grad=False)
+
+    def retain_grad(self) -> Tensor:
+        """Keep this intermediate tensor's gradient in ``.grad`` during backward()."""
+        self._retains_grad = True
+        return self
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=20)
+        extras = "".join([
+            f", dtype={self.dtype}" if self.dtype != np.float64 else "",
+            ", requires_grad=True" if self.requires_grad else "",
+            f", label={self.label!r}" if self.label else "",
+        ])
+        return f"Tensor({body}{extras})"
+
+    @classmethod
+    def _leaf(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """A leaf around an array that is already of a floating dtype (no copy, no checks)."""
+        node = _new(cls)
+        node.data = array
+        node.grad = None
+        node.label = ""
+        node.requires_grad = requires_grad
+        node._op = None
+        node._parents = ()
+        node._params = _NO_PARAMS
+        node._retains_grad = False
+        node._number = _next_number()
+        return node
+
+    # --- the backward pass ----------------------------------------------------------
+
+    def backward(self, gradient=None) -> None:
+        """Add d(self)/d(leaf) into ``leaf.grad`` for every leaf with ``requires_grad=True``.
+
+        A one-element tensor (a loss) is seeded with 1. Any other needs
+        `gradient`, an array of its own shape: backward then computes the
+        vector-Jacobian product ``gradient . d self / d leaf``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require grad: none of the tensors it was "
+                               "computed from was created with requires_grad=True")
+        backpropagate(self, _seed(self, gradient))
+
+    # --- comparisons: plain boolean arrays, not recorded ----------------------------
+
+    def __lt__(self, other):
+        return self.data < _data_of(other)
+
+    def __le__(self, other):
+        return self.data <= _data_of(other)
+
+    def __gt__(self, other):
+        return self.data > _data_of(other)
+
+    def __ge__(self, other):
+        return self.data >= _data_of(other)
+
+    __hash__ = object.__hash__
+
+    # --- operations with arguments ----------------------------------------------------
+
+    def __pow__(self, exponent):
+        """``t ** n`` with a constant n is `tensor_ops.power(n)`; ``t ** u`` with a tensor u is `tensor_ops.pow`."""
+        if isinstance(exponent, (int, float, np.integer, np.floating)):
+            return _apply(ops.power(float(exponent)), (self,))
+        return _pow(self, exponent)
+
+    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+        return _apply(ops.sum, (self,), {"axis": _axis(axis), "keepdims": keepdims})
+
+    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+        return _apply(ops.mean, (self,), {"axis": _axis(axis), "keepdims": keepdims})
+
+    def max(self, axis=None, keepdims: bool = False) -> Tensor:
+        return _apply(ops.max, (self,), {"axis": _axis(axis), "keepdims": keepdims})
+
+    def min(self, axis=None, keepdims: bool = False) -> Tensor:
+        return _apply(ops.min, (self,), {"axis": _axis(axis), "keepdims": keepdims})
+
+    def reshape(self, *shape) -> Tensor:
+        """``t.reshape(2, 3)`` or ``t.reshape((2, 3))``; one size may be -1."""
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _apply(ops.reshape, (self,), {"shape": shape})
+
+    def flatten(self) -> Tensor:
+        return self.reshape(-1)
+
+    def transpose(self, *axes) -> Tensor:
+        """Reverse the axes, or permute them: ``t.transpose(0, 2, 1)`` or ``t.transpose((0, 2, 1))``."""
+        axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        return _apply(ops.transpose, (self,), {"axes": axes or None})
+
+    def __getitem__(self, index) -> Tensor:
+        """``t[i]``, slices, integer arrays, boolean masks; the gradient is scattered back (and added up)."""
+        return _apply(ops.getitem, (self,), {"index": _index(index)})
+
+    def clip(self, low=None, high=None) -> Tensor:
+        """Limit the values to [low, high]; the gradient passes where low <= x <= high."""
+        return _apply(ops.clip, (self,), {"low": low, "high": high})
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return log_softmax(self, axis)
+
+    def cross_entropy(self, targets) -> Tensor:
+        """This tensor as logits: see `cross_entropy`."""
+        return cross_entropy(self, targets)
+
+
+# --- making a node ------------------------------------------------------------------
+
+def _apply(op: ops.TensorPrimitive, inputs: tuple, params: dict = _NO_PARAMS) -> Tensor:
+    """Run `op` on the inputs' arrays and wrap the result, recording the graph when asked to."""
+    try:
+        data = op.forward(*[t.data for t in inputs], **params)
+    except ValueError as error:
+        raise _shape_error(op, inputs, error) from None
+    if op.saves:  # the forward also handed over something for its VJPs: they receive it as saved=
+        data, saved = data
+        params = {**params, "saved": saved}
+    return _node(data, op, inputs, params)
+
+
+def _node(data, op, inputs: tuple, params: dict) -> Tensor:
+    """The new tensor: recorded when recording is on and some input requires grad.
+
+    This and the binary operators are the hot path: one check of the mode,
+    no per-node closures (so dropping the output frees the graph by
+    reference counting), plain slot assignments.
+    """
+    if type(data) is not _ndarray:  # numpy returns scalars from 0-d operations
+        data = np.asarray(data)
+    out = _new(Tensor)
+    out.data = data
+    out.grad = None
+    out.label = ""
+    out._retains_grad = False
+    out._number = _next_number()
+    if current() is RECORDING:
+        for t in inputs:
+            if t.requires_grad:
+                out.requires_grad = True
+                out._op = op
+                out._parents = inputs
+                out._params = params
+                return out
+        out.requires_grad = False
+        out._op = None
+        out._parents = ()
+        out._params = _NO_PARAMS
+        return out
+    return _node_in_mode(out, op, inputs, params)
+
+
+def _node_in_mode(out: Tensor, op, inputs: tuple, params: dict) -> Tensor:
+    """The slow path of `_node`: under no_grad() or detect_anomaly()."""
+    mode = current()
+    recorded = mode.recording and any(t.requires_grad for t in inputs)
+    out.requires_grad = recorded
+    out._op = op if recorded else None
+    out._parents = inputs if recorded else ()
+    out._params = params if recorded else _NO_PARAMS
+    if mode.detect_anomaly:
+        _check_finite(out.data, f"{op.expression} on ({_describe_all(inputs)})")
+    return out
+
+
+def _binary_method(op: ops.TensorPrimitive, reflected: bool = False):
+    """``a + b`` and friends, from their row of the table; written for speed (the MLP's adds go through here)."""
+    forward = op.forward
+
+    def method(self, other):
+        if type(other) is not Tensor:
+            other = _constant(other, self.data.dtype)
+            if other is NotImplemented:
+                return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        try:
+            data = forward(a.data, b.data)
+        except ValueError as error:
+            raise _shape_error(op, (a, b), error) from None
+        return _node(data, op, (a, b), _NO_PARAMS)
+
+    method.__name__ = f"__{'r' if reflected else ''}{op.name}__"
+    method.__doc__ = f"{op.expression}, recorded; dL/da, dL/db = {', '.join(op.formulas)}"
+    return method
+
+
+def _unary_method(op: ops.TensorPrimitive):
+    forward = op.forward
+
+    def method(self):
+        return _node(forward(self.data), op, (self,), _NO_PARAMS)
+
+    method.__name__ = op.name
+    method.__doc__ = f"{op.expression} elementwise, recorded; dL/dx = {op.formulas[0]}"
+    return method
+
+
+for _name in ("add", "sub", "mul"):
+    setattr(Tensor, f"__{_name}__", _binary_method(getattr(ops, _name)))
+    setattr(Tensor, f"__r{_name}__", _binary_method(getattr(ops, _name), reflected=True))
+Tensor.__matmul__ = _binary_method(ops.matmul)
+Tensor.__rmatmul__ = _binary_method(ops.matmul, reflected=True)
+Tensor.__truediv__ = _binary_method(ops.div)
+Tensor.__rtruediv__ = _binary_method(ops.div, reflected=True)
+Tensor.__rpow__ = _binary_method(ops.pow, reflected=True)
+_pow = _binary_method(ops.pow)
+Tensor.__neg__ = _unary_method(ops.neg)
+Tensor.__abs__ = _unary_method(ops.abs)
+for _name in ops.UNARY_METHODS:
+    setattr(Tensor, _name, _unary_method(getattr(ops, _name)))
+
+
+# --- functions of several tensors ---------------------------------------------------
+
+def matmul(a, b) -> Tensor:
+    """``a @ b`` for 1-D, 2-D and stacked (N-D) operands, as `numpy.matmul`."""
+    return _tensor(a) @ b
+
+
+def affine(x, W, b) -> Tensor:
+    """``x @ W + b`` as one node: the Affine layer (W has shape (inputs, outputs), b (outputs,)).
+
+    Same value and gradients as writing ``x @ W + b``, in one step of the
+    graph instead of two, so a training step keeps one array of activations
+    per layer fewer (and runs a little faster).
+    """
+    return _apply(ops.affine, (_tensor(x), _tensor(W), _tensor(b)))
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis, as `numpy.concatenate`."""
+    return _apply(ops.concatenate, tuple(_tensor(t) for t in tensors), {"axis": axis})
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis, as `numpy.stack`."""
+    return _apply(ops.stack, tuple(_tensor(t) for t in tensors), {"axis": axis})
+
+
+def softmax(x, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`, computed without overflow (the maximum is subtracted first)."""
+    return _apply(ops.softmax, (_tensor(x),), {"axis": axis})
+
+
+def log_softmax(x, axis: int = -1) -> Tensor:
+    """log(softmax(x)) along `axis`, as x - max - log(sum(exp(x - max))): no overflow, no log(0)."""
+    return _apply(ops.log_softmax, (_tensor(x),), {"axis": axis})
+
+
+def cross_entropy(logits, targets) -> Tensor:
+    """Softmax cross-entropy of `logits` (..., C) against `targets`, averaged over the samples.
+
+    `targets` is either an integer class per sample, of shape ``logits.shape[:-1]``
+    (``labels`` in ``cross_entropy(model(x), labels)``), or a distribution
+    per sample of the same shape as `logits` (one-hot rows). Softmax and the
+    logarithm are fused: the loss is computed from log_softmax (stable for
+    any logits) and its gradient is the famous ``(softmax(logits) - t) / N``.
+    """
+    logits = _tensor(logits)
+    targets = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    _check_targets(logits, targets)
+    if targets.dtype.kind == "f" and targets.dtype != logits.dtype:
+        targets = targets.astype(logits.dtype)  # float64 one-hot rows must not turn float32 logits float64
+    try:
+        return _apply(ops.cross_entropy, (logits,), {"targets": targets})
+    except IndexError:  # a label >= the number of classes (negative ones are caught by _check_targets)
+        raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[-1]}) for logits of shape "
+                         f"{logits.shape}; the largest is {targets.max()}") from None
+
+
+softmax_cross_entropy = cross_entropy
+
+
+def _check_targets(logits: Tensor, targets: np.ndarray) -> None:
+    classes = logits.shape[-1] if logits.ndim else 0
+    if logits.ndim == 0:
+        raise ValueError("cross_entropy: logits need a class axis (the last one); got a 0-d tensor")
+    if targets.dtype.kind in "iu":
+        if targets.shape != logits.shape[:-1]:
+            raise ValueError(f"cross_entropy: integer labels of shape {targets.shape} do not match logits of "
+                             f"shape {logits.shape}: expected one label per sample, shape {logits.shape[:-1]}")
+        if targets.size and targets.min() < 0:  # numpy would read label -1 as the last class
+            raise ValueError(f"cross_entropy: labels must lie in [0, {classes}) for logits of shape "
+                             f"{logits.shape}; the smallest is {targets.min()}")
+    elif targets.dtype.kind == "f":
+        if targets.shape != logits.shape:
+            raise ValueError(f"cross_entropy: targets of shape {targets.shape} do not match logits of shape "
+                             f"{logits.shape}: one-hot targets have the logits' shape")
+    else:
+        raise TypeError(f"cross_entropy: targets must be integer labels or float one-hot rows, "
+                        f"not an array of {targets.dtype}")
+
+
+# --- the backward pass ----------------------------------------------------------------
+
+def backpropagate(root: Tensor, seed: np.ndarray) -> None:
+    """Reverse mode over a tensor graph: add d root / d leaf into every leaf's ``.grad``.
+
+    Step by step:
+
+    1. ``g`` of the root is the seed; every other gradient starts empty.
+    2. Take the newest node that has a gradient waiting. Every node was
+       created after its inputs, so when the newest waiting node is taken,
+       all the nodes computed from it (newer still) have already handed it
+       their contributions: its gradient is complete. (This is a topological
+       order, read off the creation numbers with a heap instead of a
+       separate depth-first walk; it visits only the nodes gradients flow
+       through, never the data or the labels.)
+    3. The node hands ``g`` to each input that requires grad, through its
+       primitive's VJP; `sum_to_shape` folds a broadcast gradient back onto
+       the input's shape. A leaf adds its contribution straight into
+       ``.grad``; any other input waits in the heap, and an input used twice
+       adds up both contributions.
+    4. The node's gradient is then dropped, so only the frontier of
+       gradients is alive at any time.
+    """
+    anomaly = current().detect_anomaly
+    grads = {root: seed}
+    take, waiting_gradient = grads.pop, grads.get
+    waiting = [(-root._number, root)]  # a heap: the newest node first
+    stored: set[int] = set()  # ids of the arrays handed to some .grad in this pass
+    remember, fit = stored.add, ops.sum_to_shape
+    while waiting:
+        node = heappop(waiting)[1]
+        g = take(node)
+        op = node._op
+        if op is None or node._retains_grad:  # the root is a leaf, or asked to keep its gradient
+            _store_grad(node, g, stored)
+            if op is None:
+                continue
+        inputs = node._parents
+        out, params = node.data, node._params
+        if op.variadic:
+            vjps = [partial(op.vjps[0], index=i) for i in range(len(inputs))]
+        else:
+            vjps = op.vjps
+        arrays = [t.data for t in inputs] if len(inputs) > 1 else (inputs[0].data,)
+        for parent, vjp in zip(inputs, vjps):
+            if not parent.requires_grad:
+                continue
+            contribution = vjp(g, out, *arrays, **params)
+            target = parent.data
+            if contribution.shape != target.shape:
+                contribution = fit(contribution, target.shape)
+            if contribution.dtype != target.dtype:
+                contribution = contribution.astype(target.dtype)
+            if anomaly:
+                _check_finite(contribution, f"the backward pass of {_describe(node)} into {_describe(parent)}")
+            if parent._op is None:  # a leaf: its gradient goes straight into .grad
+                if parent.grad is None and type(contribution) is _ndarray and contribution.base is None \
+                        and id(contribution) not in stored:
+                    parent.grad = contribution  # the fast path of _store_grad
+                    remember(id(contribution))
+                else:
+                    _store_grad(parent, contribution, stored)
+                continue
+            total = waiting_gradient(parent)
+            if total is None:
+                grads[parent] = contribution
+                heappush(waiting, (-parent._number, parent))
+            else:
+                grads[parent] = total + contribution
+
+
+def _store_grad(node: Tensor, g, stored: set) -> None:
+    """Add `g` into ``node.grad``, without ever letting two tensors share one gradient array.
+
+    The first contribution is stored as it is, without a copy, when it is
+    safe: an array the pass computed itself, not a view into another array,
+    and not already given to another tensor (``a + b`` hands the same g to
+    both). Otherwise the tensor gets a copy of its own, so that updating one
+    ``.grad`` in place never changes another.
+    """
+    if node.grad is not None:
+        node.grad = node.grad + g
+        return
+    if type(g) is not _ndarray or g.base is not None or id(g) in stored:
+        g = np.array(g, dtype=node.data.dtype)
+    stored.add(id(g))
+    node.grad = g
+
+
+def _seed(root: Tensor, gradient) -> np.ndarray:
+    if gradient is None:
+        if root.data.size != 1:
+            raise ValueError(f"backward() on a tensor of shape {root.shape} needs a gradient of that shape, "
+                             f"e.g. t.backward(np.ones({root.shape})); only a one-element tensor (a loss) "
+                             f"is seeded with 1 by default")
+        return np.ones(root.shape, dtype=root.dtype)
+    seed = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)  # a copy
+    if seed.shape != root.shape:
+        raise ValueError(f"backward(): the gradient has shape {seed.shape} but the tensor has shape "
+                         f"{root.shape}; they must match")
+    return seed
+
+
+# --- turning arguments into tensors -------------------------------------------------------
+
+def _as_array(data, dtype) -> np.ndarray:
+    """A private floating-point copy of `data`: float64 unless `data` is already floating or dtype says otherwise."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Tensor holds floating-point numbers; dtype={dtype} is not a floating type")
+    try:
+        array = np.array(data, dtype=dtype)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"Tensor holds real numbers, not {type(data).__name__}: {data!r} ({error})") from None
+    if array.dtype.kind == "f":
+        return array
+    if array.dtype.kind in "iub":
+        return array.astype(np.float64)
+    raise TypeError(f"Tensor holds real numbers, not {type(data).__name__} of {array.dtype}: {data!r}")
+
+
+def _constant(value, dtype):
+    """The other operand of ``t + value``: a number takes the tensor's dtype, an array keeps its own."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating)):  # weak, as in PyTorch: float32 * 2.0 is float32
+        return Tensor._leaf(np.asarray(value, dtype=dtype))
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return Tensor._leaf(_as_array(value, None))
+    return NotImplemented
+
+
+def _tensor(value) -> Tensor:
+    """An argument of matmul, concatenate, ...: a Tensor as it is, anything else as a constant leaf."""
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _data_of(other):
+    return other.data if isinstance(other, Tensor) else other
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _index(index):
+    """Tensors inside an index are replaced by their arrays (indexing is not differentiated w.r.t. the index)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+# --- messages -----------------------------------------------------------------------------
+
+def _shape_error(op: ops.TensorPrimitive, inputs: tuple, error: Exception) -> ValueError:
+    shapes = " and ".join(str(t.shape) for t in inputs)
+    return ValueError(f"{op.name} ({op.expression}) cannot combine shapes {shapes}: {error}")
+
+
+def _describe(node: Tensor) -> str:
+    name = f"'{node.label}'" if node.label else "a tensor"
+    made_by = f"made by {node._op.expression}" if node._op else "a leaf"
+    return f"{name} ({made_by}, shape {node.shape})"
+
+
+def _describe_all(inputs) -> str:
+    return ", ".join(_describe(t) for t in inputs)
+
+
+def _check_finite(array, what: str) -> None:
+    """`modes.check_finite` for arrays: raise at the first nan or inf, saying how many there are."""
+    finite = np.isfinite(array)
+    if not finite.all():
+        bad = np.asarray(array)[~finite]
+        check_finite(float(bad.flat[0]), f"{what} ({bad.size} of {np.size(array)} elements not finite)")

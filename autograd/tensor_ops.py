@@ -1,0 +1,447 @@
+"""The one table of tensor primitives: forward values and vector-Jacobian products.
+
+This is `autograd.ops` for arrays. Each operation on `Tensor`s is written
+down here exactly once: how to compute its value with numpy, and how to carry
+a gradient back through it. The `Tensor` class (`autograd.tensor`) only
+looks rows up in this table, and the property tests walk the table, so a
+primitive added here is tested the day it is added.
+
+Why vector-Jacobian products and not partial derivatives
+--------------------------------------------------------
+For a scalar primitive the local derivative is one number per input. For
+``y = tanh(x)`` with x of shape (100, 200), the Jacobian dy/dx is a
+20,000 x 20,000 matrix -- almost all zeros. Reverse mode never needs that
+matrix, only its product with the gradient arriving from above::
+
+    g      = dL/dy                       (same shape as y)
+    dL/dx  = g . dy/dx                   (same shape as x)   -- the "VJP"
+
+and that product has a cheap closed form for every primitive here::
+
+    tanh:    dL/dx = g * (1 - y**2)                      elementwise
+    matmul:  dL/dA = g @ B.T,   dL/dB = A.T @ g          for  Y = A @ B
+    sum:     dL/dx = g, copied along the summed axes
+    softmax: dL/dx = y * (g - sum(g * y))                along the softmax axis
+
+So a row of the table holds, for each input ``i``, a function
+``vjps[i](g, out, *inputs, **params)`` returning dL/d input_i. It receives
+the upstream gradient ``g``, the primitive's own output ``out`` (several
+derivatives are cheapest written with it, as in tanh) and the inputs as
+numpy arrays; ``params`` are the non-differentiable arguments (an axis, a
+shape, an index). A VJP never writes into ``g``, ``out`` or the inputs: the
+same ``g`` may be handed to several inputs.
+
+Broadcasting
+------------
+``x + b`` with x of shape (100, 200) and b of shape (200,) uses every element
+of b a hundred times, so b's gradient is the sum of those hundred
+contributions. The VJPs below ignore this and return arrays of the broadcast
+shape; the backward pass then calls `sum_to_shape` -- the one place that
+knows about broadcasting -- to fold each gradient back onto its input's shape.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class TensorPrimitive:
+    """One operation on arrays: its value, how gradients flow back, how to print it.
+
+    name        the method or function name (``"tanh"``, ``"matmul"``)
+    symbol      what a graph drawing writes on the op node (``"@"``, ``"tanh"``)
+    expression  the operation in the words of its inputs: ``"tanh(x)"``
+    forward     ``forward(*inputs, **params) -> output`` on numpy arrays
+    vjps        per input i, ``vjps[i](g, out, *inputs, **params) -> dL/d input_i``
+    formulas    each VJP as a formula, in the same names: ``("g * (1 - tanh(x)^2)",)``
+    variadic    any number of inputs (concatenate, stack): ``vjps[0]`` serves them
+                all and is told which one by an ``index=i`` keyword
+    saves       the forward returns ``(output, saved)`` and the VJPs receive
+                ``saved=`` too: an intermediate result that the forward computes
+                anyway and the VJP would otherwise compute again (cross-entropy's
+                probabilities)
+    """
+
+    name: str
+    symbol: str
+    expression: str
+    forward: Callable
+    vjps: tuple[Callable, ...]
+    formulas: tuple[str, ...]
+    variadic: bool = False
+    saves: bool = False
+
+    @property
+    def arity(self) -> int:
+        """How many array inputs; -1 for any number."""
+        return -1 if self.variadic else len(self.vjps)
+
+    def __repr__(self) -> str:
+        return f"<tensor primitive {self.expression}>"
+
+
+# --- the one helper that knows about broadcasting ---------------------------------
+
+def sum_to_shape(gradient: np.ndarray, shape: tuple) -> np.ndarray:
+    """Fold a gradient of a broadcast result back onto an input of shape `shape`.
+
+    Broadcasting lines shapes up from the right, prepends axes to the shorter
+    one and stretches axes of size 1. An input element used k times receives
+    the sum of its k contributions, so, step by step:
+
+    1. sum over the leading axes the input did not have;
+    2. sum, keeping the axis, over every axis where the input had size 1.
+
+    >>> sum_to_shape(np.ones((100, 3, 4)), (3, 1)).tolist()  # each element used 400 times
+    [[400.0], [400.0], [400.0]]
+    """
+    if gradient.shape == shape:
+        return gradient
+    leading = gradient.ndim - len(shape)
+    if leading:  # (np.add.reduce is ndarray.sum without its Python wrapper: this is the hot path)
+        gradient = _sum(gradient, axis=0 if leading == 1 else tuple(range(leading)))
+        if gradient.shape == shape:  # a bias: (N, C) -> (C,)
+            return gradient
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
+    if stretched:
+        gradient = _sum(gradient, axis=stretched, keepdims=True)
+    return gradient
+
+
+_sum = np.add.reduce
+
+
+def _reduced_axes(axis, ndim: int) -> tuple[int, ...]:
+    """The axes a reduction runs over, as non-negative ints (``None`` means all)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % ndim for a in axes)
+
+
+def _restore_reduced_axes(array, axis, ndim: int, keepdims: bool):
+    """Put back the axes a reduction removed (as size 1), so `array` broadcasts against its input."""
+    if keepdims:
+        return array
+    return np.expand_dims(array, _reduced_axes(axis, ndim))
+
+
+# --- elementwise arithmetic -------------------------------------------------------
+
+add = TensorPrimitive("add", "+", "a + b", np.add,
+                      (lambda g, out, a, b: g, lambda g, out, a, b: g), ("g", "g"))
+sub = TensorPrimitive("sub", "-", "a - b", np.subtract,
+                      (lambda g, out, a, b: g, lambda g, out, a, b: -g), ("g", "-g"))
+mul = TensorPrimitive("mul", "*", "a * b", np.multiply,
+                      (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a), ("g * b", "g * a"))
+div = TensorPrimitive("div", "/", "a / b", np.divide,
+                      (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
+                      ("g / b", "-g * a / b^2"))
+pow = TensorPrimitive("pow", "**", "a ** b", np.power,  # noqa: A001 - the table's name for a ** b
+                      (lambda g, out, a, b: g * b * a ** (b - 1), lambda g, out, a, b: g * out * np.log(a)),
+                      ("g * b * a^(b-1)", "g * a^b * ln(a)"))
+neg = TensorPrimitive("neg", "neg", "-x", np.negative, (lambda g, out, x: -g,), ("-g",))
+
+
+def power(n: float) -> TensorPrimitive:
+    """``x ** n`` for a constant n: one primitive per exponent, cached, as `autograd.ops.power`.
+
+    A constant exponent is part of the operation rather than an input, so
+    ``x ** 2`` never computes the exponent's gradient ``x^2 ln(x)`` (nan for
+    negative x). ``power(2)`` and ``power(2.0)`` are the same primitive.
+    """
+    return _power(float(n))
+
+
+@lru_cache(maxsize=256)
+def _power(n: float) -> TensorPrimitive:
+    shown = f"{n:g}"
+    return TensorPrimitive("power", f"**{shown}", f"x ** {shown}", lambda x: x ** n,
+                           (lambda g, out, x: g * n * x ** (n - 1),), (f"g * {shown} * x^{n - 1:g}",))
+
+
+# --- elementwise functions --------------------------------------------------------
+
+def _sigmoid(x):
+    """1 / (1 + e^-x), without overflow: with e = e^-|x|, it is 1/(1+e) for x >= 0 and e/(1+e) below."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _clip_vjp(g, out, x, low, high):
+    """The gradient passes where low <= x <= high (where clip is the identity), as in PyTorch."""
+    inside = np.ones(x.shape, dtype=bool)
+    if low is not None:
+        inside &= x >= low
+    if high is not None:
+        inside &= x <= high
+    return g * inside
+
+
+exp = TensorPrimitive("exp", "exp", "exp(x)", np.exp, (lambda g, out, x: g * out,), ("g * exp(x)",))
+log = TensorPrimitive("log", "log", "log(x)", np.log, (lambda g, out, x: g / x,), ("g / x",))
+sqrt = TensorPrimitive("sqrt", "sqrt", "sqrt(x)", np.sqrt, (lambda g, out, x: 0.5 * g / out,),
+                       ("g / (2 sqrt(x))",))
+tanh = TensorPrimitive("tanh", "tanh", "tanh(x)", np.tanh, (lambda g, out, x: g * (1 - out * out),),
+                       ("g * (1 - tanh(x)^2)",))
+sigmoid = TensorPrimitive("sigmoid", "sigmoid", "sigmoid(x)", _sigmoid,
+                          (lambda g, out, x: g * out * (1 - out),), ("g * sigmoid(x) (1 - sigmoid(x))",))
+# relu's VJP reads the output: out > 0 exactly where x > 0, and `out` is kept anyway.
+relu = TensorPrimitive("relu", "relu", "relu(x)", lambda x: np.maximum(x, 0),
+                       (lambda g, out, x: g * (out > 0),), ("g * (x > 0)",))
+abs = TensorPrimitive("abs", "abs", "|x|", np.abs,  # noqa: A001 - the table's name for |x|
+                      (lambda g, out, x: g * np.sign(x),), ("g * sign(x)",))
+clip = TensorPrimitive("clip", "clip", "clip(x, low, high)", lambda x, low, high: np.clip(x, low, high),
+                       (_clip_vjp,), ("g * (low <= x <= high)",))
+
+
+# --- matrix product ---------------------------------------------------------------
+#
+# For 2-D operands, Y = A @ B gives dL/dA = g @ B.T and dL/dB = A.T @ g. np.dot
+# runs 2-D products through BLAS always; np.matmul does not for some thin
+# shapes (the batch-1 outer product A.T @ g is 5x slower through matmul).
+# 1-D operands are promoted as numpy does (a vector on the left is a row,
+# on the right a column), stacked operands broadcast over their batch axes
+# and `sum_to_shape` folds the batch axes back.
+
+def _matmul(a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return np.dot(a, b)
+    return np.matmul(a, b)
+
+
+def _as_matrices(g, a, b):
+    """a, b and g with numpy's promotion of 1-D operands written out: (..., n, k), (..., k, m), (..., n, m)."""
+    if b.ndim == 1:
+        b, g = b[:, None], np.expand_dims(g, -1)
+    if a.ndim == 1:
+        a, g = a[None, :], np.expand_dims(g, -2)
+    return g, a, b
+
+
+def _matmul_vjp_a(g, out, a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return np.dot(g, b.T)
+    g2, _, b2 = _as_matrices(g, a, b)
+    grad = np.matmul(g2, np.swapaxes(b2, -1, -2))   # (..., n, k)
+    return grad[..., 0, :] if a.ndim == 1 else grad
+
+
+def _matmul_vjp_b(g, out, a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return np.dot(a.T, g)
+    g2, a2, _ = _as_matrices(g, a, b)
+    grad = np.matmul(np.swapaxes(a2, -1, -2), g2)   # (..., k, m)
+    return grad[..., 0] if b.ndim == 1 else grad
+
+
+matmul = TensorPrimitive("matmul", "@", "A @ B", _matmul, (_matmul_vjp_a, _matmul_vjp_b),
+                         ("g @ B.T", "A.T @ g"))
+
+
+def _affine(x, W, b):
+    """x @ W + b, adding b in place into the fresh product; b may not make the result larger."""
+    out = _matmul(x, W)
+    if not (b.ndim == 1 and out.ndim >= 1 and b.shape[0] in (1, out.shape[-1])):
+        if np.broadcast_shapes(out.shape, b.shape) != out.shape:
+            raise ValueError(f"the bias (shape {b.shape}) must broadcast to x @ W (shape {out.shape})")
+    if np.result_type(out, b) != out.dtype:
+        return out + b
+    out += b
+    return out
+
+
+# The Affine layer of the textbooks as one primitive: the same value and
+# gradients as ``x @ W + b``, but one node instead of two, so the graph keeps
+# one array of activations instead of two (the product x @ W is not kept).
+affine = TensorPrimitive("affine", "affine", "x @ W + b", _affine,
+                         (lambda g, out, x, W, b: _matmul_vjp_a(g, out, x, W),
+                          lambda g, out, x, W, b: _matmul_vjp_b(g, out, x, W),
+                          lambda g, out, x, W, b: g),
+                         ("g @ W.T", "x.T @ g", "g, summed over the rows"))
+
+
+# --- reductions -------------------------------------------------------------------
+
+def _sum_vjp(g, out, x, axis, keepdims):
+    return np.broadcast_to(_restore_reduced_axes(g, axis, x.ndim, keepdims), x.shape)
+
+
+def _mean_vjp(g, out, x, axis, keepdims):
+    count = math.prod(x.shape[a] for a in _reduced_axes(axis, x.ndim))
+    return np.broadcast_to(_restore_reduced_axes(g, axis, x.ndim, keepdims) / builtins.max(count, 1), x.shape)
+
+
+def _extremum_vjp(g, out, x, axis, keepdims):
+    """The gradient goes to the elements equal to the max (or min), shared equally between ties."""
+    out = _restore_reduced_axes(out, axis, x.ndim, keepdims)
+    g = _restore_reduced_axes(g, axis, x.ndim, keepdims)
+    winners = x == out
+    return g * winners / winners.sum(axis=axis, keepdims=True, dtype=x.dtype)
+
+
+sum = TensorPrimitive("sum", "sum", "sum(x)",  # noqa: A001 - the table's name for a sum
+                      lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+                      (_sum_vjp,), ("g, copied along the summed axes",))
+mean = TensorPrimitive("mean", "mean", "mean(x)",
+                       lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
+                       (_mean_vjp,), ("g / n, copied along the averaged axes",))
+max = TensorPrimitive("max", "max", "max(x)",  # noqa: A001 - the table's name for a maximum
+                      lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+                      (_extremum_vjp,), ("g where x == max(x), shared between ties",))
+min = TensorPrimitive("min", "min", "min(x)",  # noqa: A001 - the table's name for a minimum
+                      lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
+                      (_extremum_vjp,), ("g where x == min(x), shared between ties",))
+
+
+# --- moving elements around -------------------------------------------------------
+
+def _is_basic_index(index) -> bool:
+    """Ints, slices, None and ... select each element at most once; arrays and lists may repeat one."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
+def _getitem_vjp(g, out, x, index):
+    """Scatter g back where the elements came from. An element picked twice gets both
+    contributions: ``np.add.at`` adds at repeated indices where ``grad[index] = g`` would overwrite."""
+    grad = np.zeros(x.shape, dtype=np.result_type(x, g))
+    if _is_basic_index(index):
+        grad[index] = g
+    else:
+        np.add.at(grad, index, g)
+    return grad
+
+
+def _inverse_permutation(axes, ndim):
+    axes = tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
+    return tuple(np.argsort(axes))
+
+
+def _concatenate_vjp(g, out, *inputs, index, axis):
+    """Input i's gradient is its own slab of g, along the joining axis."""
+    axis %= out.ndim
+    start = builtins.sum(x.shape[axis] for x in inputs[:index])
+    return g[(slice(None),) * axis + (slice(start, start + inputs[index].shape[axis]),)]
+
+
+def _stack_vjp(g, out, *inputs, index, axis):
+    """Input i's gradient is slice i of g, along the new axis."""
+    return g[(slice(None),) * (axis % out.ndim) + (index,)]
+
+
+reshape = TensorPrimitive("reshape", "reshape", "reshape(x)", lambda x, shape: np.reshape(x, shape),
+                          (lambda g, out, x, shape: g.reshape(x.shape),), ("g reshaped to x's shape",))
+transpose = TensorPrimitive("transpose", "T", "transpose(x)", lambda x, axes: np.transpose(x, axes),
+                            (lambda g, out, x, axes: np.transpose(g, _inverse_permutation(axes, x.ndim)),),
+                            ("g with the axes permuted back",))
+getitem = TensorPrimitive("getitem", "[]", "x[index]", lambda x, index: x[index],
+                          (_getitem_vjp,), ("zeros, with g added at x[index]",))
+concatenate = TensorPrimitive("concatenate", "concat", "concatenate(x_1, ..., x_n)",
+                              lambda *inputs, axis: np.concatenate(inputs, axis=axis),
+                              (_concatenate_vjp,), ("g sliced back into the pieces",), variadic=True)
+stack = TensorPrimitive("stack", "stack", "stack(x_1, ..., x_n)",
+                        lambda *inputs, axis: np.stack(inputs, axis=axis),
+                        (_stack_vjp,), ("g[..., i, ...] for input i",), variadic=True)
+
+
+# --- softmax and cross-entropy ----------------------------------------------------
+#
+# Numerically stable forms: subtracting the row maximum leaves softmax
+# unchanged (it cancels in the ratio) and keeps exp from overflowing.
+
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def _log_softmax(x, axis):
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _rows(array):
+    """The samples of an (..., C) array as the rows of a 2-D (N, C) view."""
+    return array.reshape(-1, array.shape[-1])
+
+
+_row_numbers: dict[int, np.ndarray] = {}
+
+
+def _row_numbers_up_to(n: int) -> np.ndarray:
+    """``np.arange(n)``, made once per n (it indexes each row's label), read-only."""
+    rows = _row_numbers.get(n)
+    if rows is None:
+        rows = _row_numbers[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
+def _cross_entropy(logits, targets):
+    """Mean over the N samples of -sum_c t_c log softmax(logits)_c, on the last axis.
+
+    `targets` holds an integer class per sample (shape ``logits.shape[:-1]``)
+    or a distribution per sample (one-hot rows; shape ``logits.shape``).
+    Step by step, per row, with s = logits - max(logits) so that exp cannot overflow::
+
+        log softmax(logits)_c = s_c - log(sum_c' exp(s_c'))
+        labels:   loss = mean_n( log(sum_c exp(s_nc)) - s[n, label_n] )
+        targets:  loss = mean_n( log(sum_c exp(s_nc)) * sum_c t_nc - sum_c t_nc s_nc )
+
+    The softmax itself, exp(s) / sum(exp(s)), is what the VJP needs: it is
+    returned as the saved value, so the backward pass does not compute it again.
+    """
+    rows = _rows(logits)
+    shifted = rows - rows.max(axis=1, keepdims=True)
+    exps = np.exp(shifted)
+    sums = exps.sum(axis=1, keepdims=True)
+    samples = len(rows)
+    if targets.dtype.kind in "iu":
+        picked = shifted[_row_numbers_up_to(samples), targets.reshape(-1)]
+        loss = (np.log(sums).sum() - picked.sum()) / samples
+    else:
+        targets = targets.reshape(rows.shape)
+        loss = ((targets.sum(axis=1, keepdims=True) * np.log(sums)).sum() - (targets * shifted).sum()) / samples
+    exps /= sums
+    return loss, exps
+
+
+def _cross_entropy_vjp(g, out, logits, targets, saved):
+    """d loss / d logits = (softmax(logits) * sum_c t_c - t) / N: for one-hot rows, (p - t) / N."""
+    samples = len(saved)
+    scale = float(g) / builtins.max(samples, 1)  # a Python float: float32 stays float32
+    if targets.dtype.kind in "iu":
+        grad = saved * scale  # a new array: the saved softmax stays as it is, backward() may run twice
+        grad[_row_numbers_up_to(samples), targets.reshape(-1)] -= scale
+    else:
+        targets = targets.reshape(saved.shape)
+        grad = (saved * targets.sum(axis=1, keepdims=True) - targets) * scale
+    return grad.reshape(logits.shape)
+
+
+softmax = TensorPrimitive("softmax", "softmax", "softmax(x)", _softmax,
+                          (lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+                          ("softmax(x) * (g - sum(g * softmax(x)))",))
+log_softmax = TensorPrimitive("log_softmax", "log_softmax", "log_softmax(x)", _log_softmax,
+                              (lambda g, out, x, axis: g - np.exp(out) * g.sum(axis=axis, keepdims=True),),
+                              ("g - softmax(x) * sum(g)",))
+cross_entropy = TensorPrimitive("cross_entropy", "CE", "cross_entropy(logits, targets)", _cross_entropy,
+                                (_cross_entropy_vjp,), ("g * (softmax(logits) - onehot(targets)) / N",), saves=True)
+
+
+TENSOR_PRIMITIVES: dict[str, TensorPrimitive] = {p.name: p for p in (
+    add, sub, mul, div, pow, neg, exp, log, sqrt, tanh, sigmoid, relu, abs, clip, matmul, affine,
+    sum, mean, max, min, reshape, transpose, getitem, concatenate, stack,
+    softmax, log_softmax, cross_entropy)}
+"""Every fixed tensor primitive by name; `power(n)` makes the constant-exponent family."""
+
+UNARY_METHODS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs")
+"""The elementwise primitives `Tensor` offers as methods without arguments: ``t.tanh()``."""
