@@ -90,12 +90,19 @@ def _real_div(a, b):
 
 # --- the functions users call ---------------------------------------------------
 
-def _elementary(name, on_real, doc):
-    """Build `F.<name>`: the IEEE function on plain numbers, else the method `x.<name>()`."""
+def _elementary(name, on_real, on_array, doc):
+    """Build `F.<name>`: the IEEE function on plain numbers, numpy's on arrays, else the method `x.<name>()`.
+
+    The array case is what lets a tensor primitive evaluate the scalar
+    table's partial derivatives elementwise (see `autograd.tensor_ops`).
+    """
 
     def function(x):
         if isinstance(x, REAL_TYPES):
             return on_real(x)
+        if isinstance(x, np.ndarray):
+            with np.errstate(all="ignore"):  # IEEE results, as on floats: log(0) is -inf, quietly
+                return on_array(x)
         return getattr(x, name)()
 
     function.__name__ = function.__qualname__ = name
@@ -103,16 +110,30 @@ def _elementary(name, on_real, doc):
     return function
 
 
-exp = _elementary("exp", _real_exp, "e ** x; exp(1000) is inf.")
-log = _elementary("log", _real_log, "Natural logarithm; log(0) is -inf, log(x < 0) is nan.")
-sqrt = _elementary("sqrt", _real_sqrt, "Square root; sqrt(x < 0) is nan.")
-tanh = _elementary("tanh", math.tanh, "Hyperbolic tangent.")
-sigmoid = _elementary("sigmoid", _real_sigmoid, "The logistic function 1 / (1 + e ** -x).")
-relu = _elementary("relu", _real_relu, "max(0, x); relu(nan) is nan.")
-sin = _elementary("sin", _real_sin, "Sine; sin(inf) is nan.")
-cos = _elementary("cos", _real_cos, "Cosine; cos(inf) is nan.")
-abs = _elementary("abs", math.fabs, "Absolute value |x|.")  # noqa: A001 - mirrors x.abs()
-identity = _elementary("identity", lambda x: x, "x itself; on a Value, a new node (see grad).")
+def _array_sigmoid(x):
+    # As for floats, without overflow: with e = exp(-|x|), 1/(1+e) for x >= 0 and e/(1+e) below.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+exp = _elementary("exp", _real_exp, np.exp, "e ** x; exp(1000) is inf.")
+log = _elementary("log", _real_log, np.log, "Natural logarithm; log(0) is -inf, log(x < 0) is nan.")
+sqrt = _elementary("sqrt", _real_sqrt, np.sqrt, "Square root; sqrt(x < 0) is nan.")
+tanh = _elementary("tanh", math.tanh, np.tanh, "Hyperbolic tangent.")
+sigmoid = _elementary("sigmoid", _real_sigmoid, _array_sigmoid, "The logistic function 1 / (1 + e ** -x).")
+relu = _elementary("relu", _real_relu, lambda x: np.maximum(x, 0), "max(0, x); relu(nan) is nan.")
+sin = _elementary("sin", _real_sin, np.sin, "Sine; sin(inf) is nan.")
+cos = _elementary("cos", _real_cos, np.cos, "Cosine; cos(inf) is nan.")
+abs = _elementary("abs", math.fabs, np.abs, "Absolute value |x|.")  # noqa: A001 - mirrors x.abs()
+identity = _elementary("identity", lambda x: x, lambda x: x, "x itself; on a Value, a new node (see grad).")
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of x (elementwise on arrays); the slope of |x|. Not recorded: a constant."""
+    if isinstance(x, np.ndarray):
+        return np.sign(x)
+    value = getattr(x, "data", x)  # a Value: its number (a Dual's is compared by its value)
+    return 1.0 if value > 0 else -1.0 if value < 0 else 0.0
 
 
 def pow(a, b):  # noqa: A001 - mirrors the operator
@@ -129,4 +150,4 @@ def div(a, b):
     return a / b
 
 
-__all__ = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs", "identity", "pow", "div"]
+__all__ = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs", "identity", "sign", "pow", "div"]

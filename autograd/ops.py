@@ -120,11 +120,11 @@ class Primitive:
 
 
 def _relu_slope(x, out):
-    return (0.0 if x <= 0 else 1.0,)
+    return (x > 0,)  # True or False, and elementwise on arrays (a mask): 1 where x > 0, else 0
 
 
 def _abs_slope(x, out):
-    return (1.0 if x > 0 else -1.0 if x < 0 else 0.0,)
+    return (F.sign(x),)
 
 
 # --- the table --------------------------------------------------------------------
@@ -153,7 +153,7 @@ tanh = Primitive("tanh", "tanh", F.tanh, lambda x, out: (1 - out * out,),
 sigmoid = Primitive("sigmoid", "sigmoid", F.sigmoid, lambda x, out: (out * (1 - out),),
                     "sigmoid(x)", ("sigmoid(x) (1 - sigmoid(x))",), (_ANYWHERE,))
 relu = Primitive("relu", "relu", F.relu, _relu_slope,
-                 "relu(x)", ("1 if x > 0 else 0",), (_ANYWHERE,), kinks=(0.0,))
+                 "relu(x)", ("(x > 0)",), (_ANYWHERE,), kinks=(0.0,))
 sin = Primitive("sin", "sin", F.sin, lambda x, out: (F.cos(x),),
                 "sin(x)", ("cos(x)",), (_ANYWHERE,))
 cos = Primitive("cos", "cos", F.cos, lambda x, out: (-F.sin(x),),

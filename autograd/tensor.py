@@ -39,7 +39,6 @@ elementwise equality.
 from __future__ import annotations
 
 import itertools
-from functools import partial
 from heapq import heappop, heappush
 
 import numpy as np
@@ -462,16 +461,11 @@ def backpropagate(root: Tensor, seed: np.ndarray) -> None:
             if op is None:
                 continue
         inputs = node._parents
-        out, params = node.data, node._params
-        if op.variadic:
-            vjps = [partial(op.vjps[0], index=i) for i in range(len(inputs))]
-        else:
-            vjps = op.vjps
         arrays = [t.data for t in inputs] if len(inputs) > 1 else (inputs[0].data,)
-        for parent, vjp in zip(inputs, vjps):
-            if not parent.requires_grad:
+        wanted = [t.requires_grad for t in inputs]
+        for parent, contribution in zip(inputs, op.backward(g, node.data, arrays, node._params, wanted)):
+            if contribution is None:
                 continue
-            contribution = vjp(g, out, *arrays, **params)
             target = parent.data
             if contribution.shape != target.shape:
                 contribution = fit(contribution, target.shape)

@@ -50,6 +50,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from autograd import functions as F
+from autograd import ops as scalar_ops
+
 
 @dataclass(frozen=True, eq=False)
 class TensorPrimitive:
@@ -63,6 +66,9 @@ class TensorPrimitive:
     formulas    each VJP as a formula, in the same names: ``("g * (1 - tanh(x)^2)",)``
     variadic    any number of inputs (concatenate, stack): ``vjps[0]`` serves them
                 all and is told which one by an ``index=i`` keyword
+    scalar      for an elementwise primitive, its row of the scalar table
+                (`autograd.ops`): the VJPs are then g times the scalar partials,
+                evaluated elementwise, and ``vjps`` is empty
     saves       the forward returns ``(output, saved)`` and the VJPs receive
                 ``saved=`` too: an intermediate result that the forward computes
                 anyway and the VJP would otherwise compute again (cross-entropy's
@@ -77,11 +83,23 @@ class TensorPrimitive:
     formulas: tuple[str, ...]
     variadic: bool = False
     saves: bool = False
+    scalar: scalar_ops.Primitive | None = None
 
     @property
     def arity(self) -> int:
         """How many array inputs; -1 for any number."""
+        if self.scalar is not None:
+            return self.scalar.arity
         return -1 if self.variadic else len(self.vjps)
+
+    def backward(self, g, out, arrays, params: dict, wanted) -> list:
+        """dL/d input_i for every input i that is `wanted` (None for the others), given g = dL/d out."""
+        if self.scalar is not None:  # the scalar rule, evaluated once on the arrays, for every input
+            partials = self.scalar.partials(*arrays, out)
+            return [_times(g, d) if w else None for d, w in zip(partials, wanted)]
+        if self.variadic:
+            return [self.vjps[0](g, out, *arrays, index=i, **params) if w else None for i, w in enumerate(wanted)]
+        return [vjp(g, out, *arrays, **params) if w else None for vjp, w in zip(self.vjps, wanted)]
 
     def __repr__(self) -> str:
         return f"<tensor primitive {self.expression}>"
@@ -133,21 +151,49 @@ def _restore_reduced_axes(array, axis, ndim: int, keepdims: bool):
     return np.expand_dims(array, _reduced_axes(axis, ndim))
 
 
-# --- elementwise arithmetic -------------------------------------------------------
+# --- elementwise primitives: the scalar table, applied to every element ----------
+#
+# An elementwise operation is a scalar primitive applied to each element, so
+# its Jacobian is diagonal and its VJP is g times the scalar partial
+# derivative, evaluated elementwise: dL/dx = g * (1 - tanh(x)^2). The partials
+# are written once, in `autograd.ops`, with operators and `F` functions that
+# work on arrays as on floats; only the forward values are numpy's here.
 
-add = TensorPrimitive("add", "+", "a + b", np.add,
-                      (lambda g, out, a, b: g, lambda g, out, a, b: g), ("g", "g"))
-sub = TensorPrimitive("sub", "-", "a - b", np.subtract,
-                      (lambda g, out, a, b: g, lambda g, out, a, b: -g), ("g", "-g"))
-mul = TensorPrimitive("mul", "*", "a * b", np.multiply,
-                      (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a), ("g * b", "g * a"))
-div = TensorPrimitive("div", "/", "a / b", np.divide,
-                      (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
-                      ("g / b", "-g * a / b^2"))
-pow = TensorPrimitive("pow", "**", "a ** b", np.power,  # noqa: A001 - the table's name for a ** b
-                      (lambda g, out, a, b: g * b * a ** (b - 1), lambda g, out, a, b: g * out * np.log(a)),
-                      ("g * b * a^(b-1)", "g * a^b * ln(a)"))
-neg = TensorPrimitive("neg", "neg", "-x", np.negative, (lambda g, out, x: -g,), ("-g",))
+def _times(g, d):
+    """g * d, without multiplying by the constant 1 or -1 of add's and sub's partials."""
+    if type(d) is float:
+        if d == 1.0:
+            return g
+        if d == -1.0:
+            return -g
+    return g * d
+
+
+def _times_text(formula: str) -> str:
+    return {"1": "g", "-1": "-g"}.get(formula, f"g * {scalar_ops.parenthesize(formula)}")
+
+
+def elementwise(op: scalar_ops.Primitive, forward: Callable) -> TensorPrimitive:
+    """The tensor version of scalar primitive `op`, with numpy's `forward` for its value."""
+    return TensorPrimitive(op.name, op.symbol, op.expression, forward, (),
+                           tuple(_times_text(f) for f in op.formulas), scalar=op)
+
+
+add = elementwise(scalar_ops.add, np.add)
+sub = elementwise(scalar_ops.sub, np.subtract)
+mul = elementwise(scalar_ops.mul, np.multiply)
+div = elementwise(scalar_ops.div, np.divide)
+pow = elementwise(scalar_ops.pow, np.power)  # noqa: A001 - the table's name for a ** b
+neg = elementwise(scalar_ops.neg, np.negative)
+exp = elementwise(scalar_ops.exp, np.exp)
+log = elementwise(scalar_ops.log, np.log)
+sqrt = elementwise(scalar_ops.sqrt, np.sqrt)
+tanh = elementwise(scalar_ops.tanh, np.tanh)
+sigmoid = elementwise(scalar_ops.sigmoid, F.sigmoid)
+relu = elementwise(scalar_ops.relu, lambda x: np.maximum(x, 0))
+abs = elementwise(scalar_ops.abs, np.abs)  # noqa: A001 - the table's name for |x|
+sin = elementwise(scalar_ops.sin, np.sin)
+cos = elementwise(scalar_ops.cos, np.cos)
 
 
 def power(n: float) -> TensorPrimitive:
@@ -162,17 +208,7 @@ def power(n: float) -> TensorPrimitive:
 
 @lru_cache(maxsize=256)
 def _power(n: float) -> TensorPrimitive:
-    shown = f"{n:g}"
-    return TensorPrimitive("power", f"**{shown}", f"x ** {shown}", lambda x: x ** n,
-                           (lambda g, out, x: g * n * x ** (n - 1),), (f"g * {shown} * x^{n - 1:g}",))
-
-
-# --- elementwise functions --------------------------------------------------------
-
-def _sigmoid(x):
-    """1 / (1 + e^-x), without overflow: with e = e^-|x|, it is 1/(1+e) for x >= 0 and e/(1+e) below."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return elementwise(scalar_ops.power(n), lambda x: x ** n)
 
 
 def _clip_vjp(g, out, x, low, high):
@@ -185,19 +221,6 @@ def _clip_vjp(g, out, x, low, high):
     return g * inside
 
 
-exp = TensorPrimitive("exp", "exp", "exp(x)", np.exp, (lambda g, out, x: g * out,), ("g * exp(x)",))
-log = TensorPrimitive("log", "log", "log(x)", np.log, (lambda g, out, x: g / x,), ("g / x",))
-sqrt = TensorPrimitive("sqrt", "sqrt", "sqrt(x)", np.sqrt, (lambda g, out, x: 0.5 * g / out,),
-                       ("g / (2 sqrt(x))",))
-tanh = TensorPrimitive("tanh", "tanh", "tanh(x)", np.tanh, (lambda g, out, x: g * (1 - out * out),),
-                       ("g * (1 - tanh(x)^2)",))
-sigmoid = TensorPrimitive("sigmoid", "sigmoid", "sigmoid(x)", _sigmoid,
-                          (lambda g, out, x: g * out * (1 - out),), ("g * sigmoid(x) (1 - sigmoid(x))",))
-# relu's VJP reads the output: out > 0 exactly where x > 0, and `out` is kept anyway.
-relu = TensorPrimitive("relu", "relu", "relu(x)", lambda x: np.maximum(x, 0),
-                       (lambda g, out, x: g * (out > 0),), ("g * (x > 0)",))
-abs = TensorPrimitive("abs", "abs", "|x|", np.abs,  # noqa: A001 - the table's name for |x|
-                      (lambda g, out, x: g * np.sign(x),), ("g * sign(x)",))
 clip = TensorPrimitive("clip", "clip", "clip(x, low, high)", lambda x, low, high: np.clip(x, low, high),
                        (_clip_vjp,), ("g * (low <= x <= high)",))
 
@@ -438,10 +461,10 @@ cross_entropy = TensorPrimitive("cross_entropy", "CE", "cross_entropy(logits, ta
 
 
 TENSOR_PRIMITIVES: dict[str, TensorPrimitive] = {p.name: p for p in (
-    add, sub, mul, div, pow, neg, exp, log, sqrt, tanh, sigmoid, relu, abs, clip, matmul, affine,
+    add, sub, mul, div, pow, neg, exp, log, sqrt, tanh, sigmoid, relu, abs, sin, cos, clip, matmul, affine,
     sum, mean, max, min, reshape, transpose, getitem, concatenate, stack,
     softmax, log_softmax, cross_entropy)}
 """Every fixed tensor primitive by name; `power(n)` makes the constant-exponent family."""
 
-UNARY_METHODS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs")
+UNARY_METHODS = scalar_ops.UNARY_METHODS
 """The elementwise primitives `Tensor` offers as methods without arguments: ``t.tanh()``."""

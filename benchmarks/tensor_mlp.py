@@ -383,7 +383,7 @@ def main() -> None:
     groups = [[n for n in group if importable(n) and (not args.only or n in args.only or group is GROUPS[0]
                                                        or n == TunedNumpy.name)]
               for group in GROUPS]
-    groups = [g for g in groups if g != [TunedNumpy.name]]
+    groups = [g for g in groups if g and g != [TunedNumpy.name]]
     print(f"MLP 784-200-200-10 training step, float32, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}")
     print(f"processes: {' | '.join(', '.join(g) for g in groups)}; {args.rounds} rounds\n")

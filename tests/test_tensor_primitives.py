@@ -241,6 +241,8 @@ CASES: dict[str, Case] = {
     "sigmoid": Case(unary(floats(-8, 8)), lambda x: x.sigmoid()),
     "relu": Case(unary(floats(kinks=(0.0,))), lambda x: x.relu()),
     "abs": Case(unary(floats(kinks=(0.0,))), lambda x: abs(x)),
+    "sin": Case(unary(), lambda x: x.sin()),
+    "cos": Case(unary(), lambda x: x.cos()),
     "clip": Case(clipping(), lambda x, low, high: x.clip(low, high)),
     "matmul": Case(matmul_operands(), lambda a, b: a @ b),
     "affine": Case(affine_operands(), lambda x, W, b: affine(x, W, b)),
@@ -265,6 +267,15 @@ for _n in (2, 3, -1, 0.5, -1.5):
 def test_every_primitive_of_the_table_has_a_case():
     named = {name.split(" ")[0] for name in CASES}
     assert named == set(tensor_ops.TENSOR_PRIMITIVES) | {"power"}
+
+
+def test_elementwise_rules_are_the_scalar_table_s():
+    """tanh's derivative is written once, in autograd.ops: the tensor row only points at it."""
+    from autograd import ops
+    for name in ops.UNARY_METHODS + ("add", "sub", "mul", "div", "pow", "neg"):
+        assert getattr(tensor_ops, name).scalar is getattr(ops, name)
+    assert tensor_ops.power(2).scalar is ops.power(2)
+    assert tensor_ops.tanh.formulas == ("g * (1 - tanh(x)^2)",) and tensor_ops.add.formulas == ("g", "g")
 
 
 # The mean of an empty axis and the cross-entropy of zero samples are nan (0 / 0), and numpy says so.
