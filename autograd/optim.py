@@ -39,6 +39,14 @@ def _copy(x):
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
+def _like(new, old):
+    """`new` in the form of `old`: an array of old's dtype for a Tensor, a float for a Value.
+
+    (numpy hands back a scalar from arithmetic on a 0-d array, and float64 from mixed dtypes.)
+    """
+    return np.asarray(new, dtype=old.dtype) if isinstance(old, np.ndarray) else float(new)
+
+
 class Optimizer:
     """What every optimizer shares: parameter groups, state, zero_grad, state_dict.
 
@@ -81,8 +89,7 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 state = self.state.setdefault(id(p), {})
-                new = self._update(p.data, p.grad, state, group)
-                p.data = float(new) if isinstance(p.data, float) else new
+                p.data = _like(self._update(p.data, p.grad, state, group), p.data)
 
     def _update(self, p, g, state: dict, group: dict):
         """The rule: the new value of one parameter. Each optimizer writes its own."""
@@ -306,15 +313,14 @@ def clip_grad_norm_(params: Iterable, max_norm: float, norm_type: float = 2.0) -
     coefficient = max_norm / (total + 1e-6)
     if coefficient < 1:
         for p in params:
-            p.grad = p.grad * (coefficient if isinstance(p.grad, float) else np.asarray(coefficient, p.grad.dtype))
+            p.grad = _like(p.grad * coefficient, p.grad)
     return total
 
 
 def clip_grad_value_(params: Iterable, clip_value: float) -> None:
     """Clamp every gradient entry into [-clip_value, clip_value]."""
     for p in _grads(params):
-        p.grad = float(min(max(p.grad, -clip_value), clip_value)) if isinstance(p.grad, float) \
-            else np.clip(p.grad, -clip_value, clip_value)
+        p.grad = _like(np.clip(p.grad, -clip_value, clip_value), p.grad)
 
 
 # --- learning-rate schedules ---------------------------------------------------------

@@ -499,7 +499,8 @@ def _store_grad(node: Tensor, g, stored: set) -> None:
     ``.grad`` in place never changes another.
     """
     if node.grad is not None:
-        node.grad = node.grad + g
+        total = node.grad + g
+        node.grad = total if type(total) is _ndarray else np.asarray(total)  # 0-d arithmetic gives a scalar
         return
     if type(g) is not _ndarray or g.base is not None or id(g) in stored:
         g = np.array(g, dtype=node.data.dtype)

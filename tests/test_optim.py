@@ -115,3 +115,16 @@ def test_schedulers_follow_their_formulas():
         seen.append(scheduler.get_last_lr()[0])
         scheduler.step()
     assert seen == [1.0, 1.0, 0.5, 0.5, 0.25]
+
+
+@pytest.mark.parametrize("label", [k for k in CONFIGS if "groups" not in k])
+def test_tensor_parameters_take_the_same_path_to_the_same_numbers(label):
+    """The same optimizers on 0-d Tensors instead of Values: torch's trajectory again."""
+    from autograd import Tensor
+
+    params = [Tensor(x, requires_grad=True) for x in START]
+    params_out, _, losses, _ = run(CONFIGS[label], params=params)
+    expected = REFERENCE["runs"][label]
+    deviation = max(abs(float(p.data) - q) for p, q in zip(params_out, expected["params"]))
+    assert deviation <= TOLERANCE, f"{label}: parameters differ from torch's by {deviation:.2e}"
+    assert all(p.grad is None or p.grad.shape == () for p in params_out)

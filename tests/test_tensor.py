@@ -404,3 +404,9 @@ def test_training_steps_match_hand_written_numpy_backprop(batch):
         for tuned, ours in zip(runs[0].params, run.params):
             assert ours.data.dtype == np.float32
             np.testing.assert_allclose(ours.data, tuned, rtol=1e-4, atol=1e-6)
+
+
+def test_the_gradient_of_a_0d_tensor_is_a_0d_array():
+    p = Tensor(1.5, requires_grad=True)
+    (p * p).backward()  # two contributions: their sum must stay an array
+    assert type(p.grad) is np.ndarray and p.grad.shape == () and p.grad == 3.0
