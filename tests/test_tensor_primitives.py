@@ -31,41 +31,17 @@ from hypothesis.extra import numpy as hnp
 
 from autograd import tensor_ops
 from autograd.tensor import Tensor, affine, concatenate, cross_entropy, log_softmax, softmax, stack
+from autograd.testing import check_grads
 
-EPS = 2.0 ** -52
 MARGIN = 0.05
 
 
 # --- the check: one call per primitive ------------------------------------------------
 
-def numerical_vjp(f: Callable, arrays: list[np.ndarray], v: np.ndarray, i: int) -> np.ndarray:
-    """d/d arrays[i] of sum(f(*arrays) * v), element by element, by central differences."""
-    def objective(xs):
-        return float(np.sum(f(*[Tensor(x) for x in xs]).data * v))
-
-    grad = np.zeros_like(arrays[i])
-    for j in np.ndindex(arrays[i].shape):
-        h = EPS ** (1 / 3) * max(1.0, abs(arrays[i][j]))
-        above = [x.copy() for x in arrays]
-        below = [x.copy() for x in arrays]
-        above[i][j] += h
-        below[i][j] -= h
-        grad[j] = (objective(above) - objective(below)) / (2 * h)
-    return grad
-
-
 def assert_vjp_matches_central_differences(f: Callable, *arrays: np.ndarray, rtol=1e-6, atol=1e-6) -> None:
-    """Reverse mode on f(*arrays) with a random upstream gradient agrees with central differences."""
-    arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
-    tensors = [Tensor(a, requires_grad=True) for a in arrays]
-    out = f(*tensors)
-    v = np.random.default_rng(len(arrays)).standard_normal(out.shape)
-    out.backward(v)
-    for i, t in enumerate(tensors):
-        assert t.grad is not None, f"input {i} received no gradient"
-        assert t.grad.shape == t.shape and t.grad.dtype == np.float64, (t.grad.shape, t.shape, t.grad.dtype)
-        np.testing.assert_allclose(t.grad, numerical_vjp(f, arrays, v, i), rtol=rtol, atol=atol,
-                                   err_msg=f"input {i} of shape {t.shape}")
+    """Reverse mode on f(*arrays), with a random upstream gradient for a non-scalar output, agrees with
+    central differences element by element: `autograd.testing.check_grads` on tensors."""
+    check_grads(f, arrays, atol=atol, rtol=rtol)
 
 
 # --- what to feed each primitive --------------------------------------------------------

@@ -129,3 +129,26 @@ def test_a_primitive_of_your_own_is_applied_to_floats_duals_and_values():
         square(1.0, 2.0)
     with pytest.raises(ValueError, match="one or two inputs"):
         Primitive("bad", "bad", lambda: 0.0, lambda out: (), "bad()", ())
+
+
+@given(strategies.tensors(shape=(2, 3)), strategies.arrays(shape=(3,)))
+def test_check_grads_on_tensor_functions(x, b):
+    report = check_grads(lambda x, b: ((x + b).tanh() * x).sum(), (x, b))
+    assert report.ok and len(report.entries) == 6 + 3
+    assert report.entries[0].name == "d/dx[0, 0]" and set(report.entries[0].values) == {"reverse", "numeric"}
+
+
+def test_check_grads_on_a_tensor_function_with_a_wrong_rule_fails():
+    from autograd import tensor_ops
+    from autograd.tensor import Tensor
+
+    wrong = tensor_ops.TensorPrimitive("wrong", "w", "wrong(x)", np.tanh, (lambda g, out, x: g * out,), ("g",))
+
+    def f(x):
+        from autograd.tensor import _apply
+        return _apply(wrong, (x,)).sum()
+
+    with pytest.raises(AssertionError, match="FAIL"):
+        check_grads(f, (np.array([0.5, -1.0]),))
+    with pytest.raises(ValueError, match="first order only"):
+        check_grads(lambda x: x.sum(), (Tensor(np.ones(2)),), order=2)

@@ -23,6 +23,8 @@ import math
 from dataclasses import dataclass, field
 from html import escape
 
+import numpy as np
+
 from autograd.functional import grad, hessian, jvp
 from autograd.testing.numerical import numerical_grad
 from autograd.value import Value
@@ -61,14 +63,20 @@ class GradientReport:
     """The outcome of `check_grads`: one `GradientEntry` per derivative checked."""
 
     function: str
-    inputs: dict[str, float]
+    inputs: dict[str, object]
     entries: list[GradientEntry] = field(default_factory=list)
     atol: float = 0.0
     rtol: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return all(e.ok for e in self.entries)
+
+    def add(self, name: str, values: dict[str, float]) -> None:
+        """One derivative as each method computed it; its tolerance is atol + rtol * the largest |value|."""
+        scale = max((abs(v) for v in values.values() if not math.isnan(v)), default=0.0)
+        self.entries.append(GradientEntry(name, values, self.atol + self.rtol * scale))
 
     def tables(self) -> list[list[list[str]]]:
         """The entries as text tables, one per set of methods (first, then second derivatives)."""
@@ -81,13 +89,13 @@ class GradientReport:
                 for methods, entries in groups.items()]
 
     def title(self) -> str:
-        inputs = ", ".join(f"{k}={v!r}" for k, v in self.inputs.items())
+        inputs = ", ".join(f"{k}={_shown(v)}" for k, v in self.inputs.items())
         verdict = "all agree" if self.ok else f"{sum(not e.ok for e in self.entries)} disagree"
         return (f"check_grads of {self.function} at {inputs}: {verdict} "
                 f"(tolerance = {self.atol:g} + {self.rtol:g} * |value|)")
 
     def __str__(self) -> str:
-        lines = [self.title()]
+        lines = [self.title(), *self.notes]
         for rows in self.tables():
             widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
             text = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
@@ -95,12 +103,16 @@ class GradientReport:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        html = [f"<p><code>{escape(self.title())}</code></p>"]
+        html = [f"<p><code>{escape(line)}</code></p>" for line in (self.title(), *self.notes)]
         for rows in self.tables():
             head = "".join(f"<th>{escape(c)}</th>" for c in rows[0])
             body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
             html.append(f"<table><tr>{head}</tr>{body}</table>")
         return "".join(html)
+
+
+def _shown(x) -> str:
+    return repr(x) if np.ndim(x) == 0 else f"<array of shape {np.shape(x)}>"
 
 
 def _argument_names(f, n: int) -> list[str]:
@@ -131,21 +143,35 @@ def check_grads(f, args, modes=MODES, order: int = 1, atol: float = 1e-6, rtol: 
     atol, rtol  an entry passes when all methods agree within atol + rtol * |value|
     eps    the finite-difference step (see `numerical_grad`)
 
+    Tensors and numpy arrays. When an argument is an array (or a `Tensor`),
+    f is called with `Tensor`s and reverse mode is compared with finite
+    differences element by element, in float64; a function with several
+    outputs is checked through ``sum(f(x) * v)`` for a fixed random v (a
+    vector-Jacobian product). Forward mode and ``order=2`` are not available
+    for tensors.
+
     Returns a `GradientReport`; raises AssertionError with the report when an entry disagrees.
     """
-    args = tuple(float(a) for a in args)
     unknown = set(modes) - set(MODES)
     if unknown or order not in (1, 2):
         raise ValueError(f"modes must be taken from {MODES} (got {sorted(unknown)}) and order 1 or 2 (got {order})")
-    n = len(args)
-    names = _argument_names(f, n)
-    everything = tuple(range(n))
+    args = tuple(args)
+    names = _argument_names(f, len(args))
     report = GradientReport(getattr(f, "__name__", None) or getattr(f, "expression", repr(f)),
                             dict(zip(names, args)), atol=atol, rtol=rtol)
+    if any(isinstance(a, np.ndarray) or hasattr(a, "requires_grad") for a in args):
+        _check_tensor_function(report, f, args, names, modes, order, eps)
+    else:
+        _check_scalar_function(report, f, tuple(float(a) for a in args), names, modes, order, eps)
+    if not report.ok:
+        raise AssertionError(str(report))
+    return report
 
-    def add(name, values):
-        scale = max((abs(v) for v in values.values() if not math.isnan(v)), default=0.0)
-        report.entries.append(GradientEntry(name, values, atol + rtol * scale))
+
+def _check_scalar_function(report, f, args, names, modes, order, eps) -> None:
+    n = len(args)
+    everything = tuple(range(n))
+    add = report.add
 
     first = {}
     if "rev" in modes:
@@ -171,9 +197,31 @@ def check_grads(f, args, modes=MODES, order: int = 1, atol: float = 1e-6, rtol: 
             for j in range(n):
                 add(f"d2/d{names[i]}d{names[j]}", {method: float(entry(i, j)) for method, entry in second.items()})
 
-    if not report.ok:
-        raise AssertionError(str(report))
-    return report
+
+def _check_tensor_function(report, f, args, names, modes, order, eps) -> None:
+    """Reverse mode on Tensors against finite differences, element by element (see `check_grads`)."""
+    from autograd.tensor import Tensor  # here: the scalar checks need none of the tensor machinery
+
+    if order != 1 or "rev" not in modes:
+        raise ValueError("for tensors check_grads compares reverse mode with finite differences, first order only")
+    if "fwd" in modes:
+        report.notes.append("(forward mode has no Tensor version: reverse mode against finite differences)")
+    arrays = [np.array(getattr(a, "data", a), dtype=np.float64) for a in args]
+    tensors = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    out = f(*tensors)
+    cotangent = np.random.default_rng(0).normal(size=out.shape) if out.size != 1 else np.ones(out.shape)
+    out.backward(cotangent)
+
+    def projected(*inputs):
+        return float((f(*(Tensor(x) for x in inputs)).data * cotangent).sum())
+
+    numeric = numerical_grad(projected, *arrays, eps=eps)
+    numeric = numeric if isinstance(numeric, tuple) else (numeric,)
+    for name, tensor, array, estimate in zip(names, tensors, arrays, numeric):
+        reverse = tensor.grad if tensor.grad is not None else np.zeros_like(array)
+        for index in np.ndindex(array.shape):
+            label = f"d/d{name}[{', '.join(map(str, index))}]" if array.ndim else f"d/d{name}"
+            report.add(label, {"reverse": float(reverse[index]), "numeric": float(estimate[index])})
 
 
 def _as_tuple(gradient) -> tuple:

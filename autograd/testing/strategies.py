@@ -169,3 +169,10 @@ def arrays(shape=None, dtype=np.float64, elements: st.SearchStrategy | None = No
     shapes = st.just(shape) if shape is not None else hnp.array_shapes(min_dims=0, max_dims=max_dims,
                                                                        min_side=0, max_side=max_side)
     return hnp.arrays(dtype, shapes, elements=elements)
+
+
+def tensors(shape=None, dtype=np.float64, requires_grad: bool = True, **options) -> st.SearchStrategy:
+    """`Tensor`s holding `arrays(shape, dtype, ...)`: ``@given(tensors(shape=(3, 4)))``."""
+    from autograd.tensor import Tensor
+
+    return arrays(shape, dtype, **options).map(lambda a: Tensor(a, requires_grad=requires_grad))
