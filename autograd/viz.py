@@ -45,6 +45,8 @@ FIELDS = ("label", "data", "grad")
 """The fields a value box can show, in the order they are drawn."""
 
 NOT_COMPUTED = "not computed yet"
+NOT_KEPT = "not kept"  # a tensor in the middle of the graph: backward() keeps only the leaves' gradients
+NOT_REQUESTED = "not requested"  # a tensor made with requires_grad=False: data, labels
 
 GRAD_COLORS = 9
 """Shades of the gradient scale: Graphviz's built-in ColorBrewer scheme ``ylorrd9``."""
@@ -146,19 +148,20 @@ def distances_from(root) -> dict[int, int]:
     return distance
 
 
-def gradients_computed(root) -> bool:
+def gradients_computed(root, nodes=None) -> bool:
     """Has a backward pass run from `root`? Decided from the graph alone.
 
     ``root.backward()`` adds the seed d root/d root = 1 into ``root.grad``,
     and nothing else ever writes the root's gradient, so a root whose grad is
-    still 0 (or None, for a tensor) has not been backpropagated from: every
-    gradient in its graph would be drawn as a misleading 0, and is shown as
-    "not computed yet" instead. (A node whose own grad is None is always shown
-    that way.)
+    still 0 has not been backpropagated from: every gradient in its graph
+    would be drawn as a misleading 0, and is shown as "not computed yet"
+    instead. A tensor graph keeps gradients only in its leaves (PyTorch's
+    rule), so there the question is whether any node of it (`nodes`, all of
+    them by default) has a gradient.
     """
     grad = root.grad
     if grad is None:
-        return False
+        return _is_tensor(root) and any(n.grad is not None for n in (nodes if nodes is not None else walk(root)))
     return bool(np.any(np.asarray(grad) != 0))
 
 
@@ -192,8 +195,10 @@ def describe_node(node, fmt: str | Callable = ".4g", computed: bool = True) -> d
     """
     grad_known = computed and node.grad is not None
     if _is_tensor(node):
+        missing = (NOT_REQUESTED if not getattr(node, "requires_grad", True) else
+                   NOT_KEPT if computed and node.parents else NOT_COMPUTED)  # see Tensor.retain_grad()
         text = {"shape": f"{tuple(node.shape)} {node.dtype}", "data": f"data {summarize(node.data, fmt)}",
-                "grad": f"grad {summarize(node.grad, fmt)}" if grad_known else f"grad {NOT_COMPUTED}"}
+                "grad": f"grad {summarize(node.grad, fmt)}" if grad_known else f"grad {missing}"}
     else:
         text = {"data": f"data {format_number(node.data, fmt)}",
                 "grad": f"grad {format_number(node.grad, fmt)}" if grad_known else f"grad {NOT_COMPUTED}"}
@@ -285,7 +290,7 @@ def _value_label(text: dict[str, str], show: tuple[str, ...], fill: str | None, 
     for field, content in cells:
         fields.append(field)
         style = {"label": "<B>{}</B>", "cut": "<I>{}</I>"}.get(field, "{}")
-        if field == "grad" and content.endswith(NOT_COMPUTED):
+        if field == "grad" and content.endswith((NOT_COMPUTED, NOT_KEPT, NOT_REQUESTED)):
             style = '<I><FONT COLOR="gray45">{}</FONT></I>'
         inner = style.format(html.escape(content))
         parts.append(f'<TD><FONT COLOR="{font}">{inner}</FONT></TD>' if font != "black" else f"<TD>{inner}</TD>")
@@ -339,7 +344,7 @@ def draw_dot(root, *, rankdir: str = "LR", show: Iterable[str] = FIELDS, fmt: st
     nodes = walk(root)
     drawn_ids, depth_limit = _choose_nodes(root, nodes, max_nodes, max_depth)
     drawn = [n for n in nodes if id(n) in drawn_ids]
-    computed = gradients_computed(root)
+    computed = gradients_computed(root, nodes)
     scale = GradScale(grad_magnitude(n) for n in drawn) if color == "grad" and computed else None
 
     graph = Drawing(name="autograd", graph_attr={"rankdir": rankdir, "ordering": "in", "fontname": "Helvetica",

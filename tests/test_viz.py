@@ -248,3 +248,25 @@ def test_rendering_without_dot_fails_early_naming_the_packages(monkeypatch, tmp_
         drawing.pipe(format="svg")
     assert not list(tmp_path.iterdir())  # failed before writing anything
     assert to_dot(out).startswith("digraph")
+
+
+def test_a_real_tensor_graph_is_drawn_with_shapes_and_summaries():
+    import numpy as np
+
+    from autograd import Tensor, nn
+
+    x = Tensor(np.ones((4, 3)), label="x")
+    model = nn.Sequential(nn.Linear(3, 5, rng=np.random.default_rng(0)), nn.ReLU(), nn.Linear(5, 2))
+    model[0].weight.label = "W1"
+    loss = nn.cross_entropy(model(x), np.array([0, 1, 1, 0]))
+    loss.label = "loss"
+    before = to_dot(loss)
+    assert "(4, 3) float64" in before and "(3, 5) float64" in before and "data norm" in before
+    assert "grad not computed yet" in before and "not kept" not in before
+    assert "grad not requested" in next(line for line in before.splitlines() if "<B>x</B>" in line)
+    loss.backward()
+    after = to_dot(loss)
+    w_box = next(line for line in after.splitlines() if "<B>W1</B>" in line)
+    assert "grad norm" in w_box and "not computed" not in w_box  # a leaf: its gradient is shown
+    assert "grad not kept" in after and "grad not computed yet" not in after  # intermediates are not kept
+    assert after.count("affine") >= 2 and "CE" in after
