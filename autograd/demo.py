@@ -17,6 +17,7 @@ Given an output folder (``python -m autograd demo --out DIR``), it also writes
 from __future__ import annotations
 
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -40,6 +41,8 @@ def loss_and_accuracy(model, X, y):
 
 
 def train(model, X, y, steps: int = 100, log=print):
+    """Full-batch SGD; a line per step through `log`, and on a terminal a progress bar with the running loss."""
+    bar = _progress_bar(steps) if log is print and sys.stdout.isatty() else None
     for k in range(steps):
         start = time.perf_counter()
         loss, accuracy = loss_and_accuracy(model, X, y)
@@ -48,9 +51,26 @@ def train(model, X, y, steps: int = 100, log=print):
         learning_rate = 1.0 - 0.9 * k / steps
         for p in model.parameters():
             p.data -= learning_rate * p.grad
-        log(f"step {k:3d}  loss {loss.data:.4f}  accuracy {accuracy:4.0%}  "
-            f"({(time.perf_counter() - start) * 1e3:.0f} ms)")
+        line = (f"step {k:3d}  loss {loss.data:.4f}  accuracy {accuracy:4.0%}  "
+                f"({(time.perf_counter() - start) * 1e3:.0f} ms)")
+        if bar is None:
+            log(line)
+        else:
+            bar.write(line)
+            bar.set_postfix(loss=f"{loss.data:.4f}", accuracy=f"{accuracy:.0%}")
+            bar.update()
+    if bar is not None:
+        bar.close()
     return loss_and_accuracy(model, X, y)
+
+
+def _progress_bar(steps: int):
+    """tqdm's bar (installed with the demo), kept below the step lines; None without tqdm."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=steps, desc="training", unit="step")
 
 
 def gradient_check(model, X, y, picks: int = 6, h: float = 1e-6, seed: int = 0):
@@ -157,7 +177,7 @@ def main(steps: int = 100, log=print, out: Path | None = None) -> float:
     X, y = X.tolist(), y.tolist()
     random.seed(1337)
     model = MLP(2, [16, 16, 1])
-    log(f"{model}\n{len(model.parameters())} parameters, {len(X)} points\n")
+    log(f"MLP(2, [16, 16, 1]): {len(model.parameters())} parameters, {len(X)} points\n")
     started = time.perf_counter()
     loss, accuracy = train(model, X, y, steps, log)
     log(f"\nafter {steps} steps ({time.perf_counter() - started:.1f} s): "
