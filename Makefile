@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-slow bench bench-tensor lint clean system-demo system-test
+.PHONY: demo test test-slow bench bench-tensor lint clean system-demo system-test notebooks notebooks-sync
 
 demo: $(VENV)/.installed-demo system-demo
 	$(PY) -m autograd demo --out autograd-demo
@@ -30,6 +30,14 @@ lint: $(VENV)/.installed-test
 	$(PIP) install ruff
 	$(PY) -m ruff check autograd tests benchmarks
 
+# Open the teaching notebooks in JupyterLab (each NAME.ipynb is paired with NAME.py by jupytext).
+notebooks: $(VENV)/.installed-notebooks system-demo
+	$(VENV)/bin/jupyter lab notebooks/
+
+# After editing a notebook's .py (or .ipynb) outside Jupyter: bring its twin up to date.
+notebooks-sync: $(VENV)/.installed-test
+	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
+
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
@@ -40,6 +48,10 @@ $(VENV)/.installed-base: pyproject.toml | $(PY)
 
 $(VENV)/.installed-demo: pyproject.toml | $(PY)
 	$(PIP) install -e ".[demo]"
+	touch $@
+
+$(VENV)/.installed-notebooks: pyproject.toml | $(PY)
+	$(PIP) install -e ".[notebooks]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)

@@ -2,6 +2,7 @@
 
 import pathlib
 
+import jupytext
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -10,7 +11,16 @@ NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.
 
 
 def test_there_are_notebooks():
-    assert NOTEBOOKS
+    assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(1, 10)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_notebook_is_in_sync_with_its_text_twin(path):
+    """NAME.py (percent format, what is reviewed and diffed) and NAME.ipynb hold the same cells."""
+    text = jupytext.read(path.with_suffix(".py"))
+    notebook = nbformat.read(path, as_version=4)
+    assert [(c.cell_type, c.source) for c in text.cells] == [(c.cell_type, c.source) for c in notebook.cells], \
+        f"{path.name} and its .py differ: run `make notebooks-sync`"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
