@@ -45,6 +45,7 @@ import numpy as np
 
 from autograd import tensor_ops as ops
 from autograd.modes import RECORDING, check_finite, current
+from autograd.node import ComparedByData
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -52,7 +53,7 @@ _NO_PARAMS: dict = {}  # shared by every node without parameters; never written 
 _next_number = itertools.count().__next__  # creation order: a node is always newer than its inputs
 
 
-class Tensor:
+class Tensor(ComparedByData):
     """A node of the computation graph holding a numpy array.
 
     data           the array (float64 unless created from float32 data or with dtype=)
@@ -168,22 +169,6 @@ class Tensor:
             raise RuntimeError("backward() on a tensor that does not require grad: none of the tensors it was "
                                "computed from was created with requires_grad=True")
         backpropagate(self, _seed(self, gradient))
-
-    # --- comparisons: plain boolean arrays, not recorded ----------------------------
-
-    def __lt__(self, other):
-        return self.data < _data_of(other)
-
-    def __le__(self, other):
-        return self.data <= _data_of(other)
-
-    def __gt__(self, other):
-        return self.data > _data_of(other)
-
-    def __ge__(self, other):
-        return self.data >= _data_of(other)
-
-    __hash__ = object.__hash__
 
     # --- operations with arguments ----------------------------------------------------
 
@@ -557,10 +542,6 @@ def _constant(value, dtype):
 def _tensor(value) -> Tensor:
     """An argument of matmul, concatenate, ...: a Tensor as it is, anything else as a constant leaf."""
     return value if isinstance(value, Tensor) else Tensor(value)
-
-
-def _data_of(other):
-    return other.data if isinstance(other, Tensor) else other
 
 
 def _axis(axis):

@@ -27,11 +27,12 @@ from autograd.dual import Dual, push_forward
 from autograd.functions import REAL_TYPES
 from autograd.graph import backpropagate
 from autograd.modes import RECORDING, check_finite, current
+from autograd.node import ComparedByData
 
 _new = object.__new__
 
 
-class Value:
+class Value(ComparedByData):
     """A scalar node of the computation graph.
 
     data   the number (a float; a `Dual` when forward mode runs through it)
@@ -76,21 +77,6 @@ class Value:
     def __float__(self) -> float:
         return float(self.data)
 
-    # Comparisons look at the data and return plain bools, like micrograd's
-    # `(score.data > 0)`; they are not recorded. Equality stays identity, so
-    # nodes can live in sets and dicts.
-    def __lt__(self, other):
-        return self.data < _data_of(other)
-
-    def __le__(self, other):
-        return self.data <= _data_of(other)
-
-    def __gt__(self, other):
-        return self.data > _data_of(other)
-
-    def __ge__(self, other):
-        return self.data >= _data_of(other)
-
 
 def _as_data(data):
     """Real numbers (ints and numpy scalars too) become floats; a Dual is kept as it is."""
@@ -99,10 +85,6 @@ def _as_data(data):
     if isinstance(data, Dual):
         return data
     raise TypeError(f"Value holds a real number, not {type(data).__name__}: {data!r}")
-
-
-def _data_of(other):
-    return other.data if isinstance(other, Value) else other
 
 
 def _constant(number):
