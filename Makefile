@@ -17,8 +17,10 @@ test: $(VENV)/.installed-test system-test
 test-slow: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest -m "slow or not slow"
 
-bench: $(VENV)/.installed-bench
-	$(PY) benchmarks/scalar_mlp.py
+# Every workload against every peer that installs; the peers get their own environments
+# under benchmarks/.envs/ (made once). Never part of `make test`. BENCH_ARGS=--quick to try it.
+bench: $(VENV)/.installed-base
+	cd benchmarks && ../$(PY) run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(PIP) install ruff

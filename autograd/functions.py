@@ -100,6 +100,7 @@ def _elementary(name, on_real, doc):
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc
+    function.on_real = on_real  # the float function alone, for code that knows it has floats (autograd.compile)
     return function
 
 
@@ -128,5 +129,8 @@ def div(a, b):
         return _real_div(a, b)
     return a / b
 
+
+pow.on_real = _real_pow
+div.on_real = _real_div
 
 __all__ = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs", "identity", "pow", "div"]

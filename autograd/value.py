@@ -26,7 +26,7 @@ from autograd import ops
 from autograd.dual import Dual, push_forward
 from autograd.functions import REAL_TYPES
 from autograd.graph import backpropagate
-from autograd.modes import RECORDING, check_finite, current
+from autograd.modes import RECORDING, branch_observer, check_finite, current
 
 _new = object.__new__
 
@@ -77,19 +77,20 @@ class Value:
         return float(self.data)
 
     # Comparisons look at the data and return plain bools, like micrograd's
-    # `(score.data > 0)`; they are not recorded. Equality stays identity, so
-    # nodes can live in sets and dicts.
+    # `(score.data > 0)`; they are not recorded in the graph, only reported to
+    # a listening tracer (autograd.compile guards the branches it saw). Equality
+    # stays identity, so nodes can live in sets and dicts.
     def __lt__(self, other):
-        return self.data < _data_of(other)
+        return _observed(self, "<", other, self.data < _data_of(other))
 
     def __le__(self, other):
-        return self.data <= _data_of(other)
+        return _observed(self, "<=", other, self.data <= _data_of(other))
 
     def __gt__(self, other):
-        return self.data > _data_of(other)
+        return _observed(self, ">", other, self.data > _data_of(other))
 
     def __ge__(self, other):
-        return self.data >= _data_of(other)
+        return _observed(self, ">=", other, self.data >= _data_of(other))
 
 
 def _as_data(data):
@@ -103,6 +104,14 @@ def _as_data(data):
 
 def _data_of(other):
     return other.data if isinstance(other, Value) else other
+
+
+def _observed(node, symbol: str, other, outcome: bool) -> bool:
+    """A comparison's outcome, reported to the tracer of `autograd.compile` if one is listening."""
+    observer = branch_observer()
+    if observer is not None:
+        observer(node, symbol, other, outcome)
+    return outcome
 
 
 def _constant(number):
