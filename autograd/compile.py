@@ -15,12 +15,16 @@ accumulates them::
         v0 = x0 * x1
         v1 = _tanh(v0)
         v2 = v1 + x0
-        # backward: d v2/d node for every node, in the interpreter's order
+        # backward: d output/d node for every node, in the interpreter's order
         dv0 = 1 - v1 * v1
-        dx0 = dv0 * x1
+        dx0 = 1.0 + dv0 * x1
         dx1 = dv0 * x0
-        dx0 = 1.0 + dx0
         return v2, (dx0, dx1)
+
+``dv0`` is d v2/d v0: the seed 1 times tanh's partial ``1 - tanh^2``, read
+from the table. x0 is used twice, so its gradient is the sum of two
+contributions, in the order the interpreter adds them: 1.0 from ``+ x0``,
+then ``dv0 * x1`` from the product.
 
 (That is ``f.source`` with ``reuse_slots=False``; by default variables whose
 value is no longer needed are reused, which big graphs need.)
@@ -37,8 +41,9 @@ The recorded graph is then walked in exactly the order of
   reads its source), added to the input's gradient so far.
 
 The floating-point operations and their order are the interpreter's, so the
-results are the same to the last bit; the only rewrites are ones IEEE-754
-guarantees exact (``u * 1.0`` is u). A primitive of your own is called,
+results are the same to the last bit (a nan is a nan: IEEE-754 does not fix
+the sign bit of a nan result, and neither does CPython); the only rewrites
+are ones IEEE-754 guarantees exact (``u * 1.0`` is u). A primitive of your own is called,
 not inlined. Where Python floats raise (``1 / 0.0`` in a partial) the call
 falls back to the interpreter, which gives the IEEE answer.
 

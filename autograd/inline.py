@@ -233,26 +233,23 @@ def _is_number(node: ast.expr, value: float) -> bool:
 
 
 def times(left: ast.expr, right: ast.expr) -> ast.expr:
-    """``left * right``, simplified by rules that are exact in IEEE-754 arithmetic.
+    """``left * right``, simplified only where IEEE-754 promises the very same bits.
 
-    ``x * 1.0`` is x and ``x * -1.0`` is -x, bit for bit (nan and inf
-    included); ``u * (p if c else q)`` is ``(u * p if c else u * q)``. Nothing
-    else is simplified: ``x * 0.0`` is not 0 (it is nan for an infinite x).
+    ``x * 1.0`` is x (a nan comes back unchanged, too), and ``u * (p if c
+    else q)`` is ``(u * p if c else u * q)``. Nothing else: ``x * 0.0`` is not
+    0 (it is nan for an infinite x), and ``x * -1.0`` is not quite ``-x``
+    (on a nan, the hardware keeps the sign bit that negation flips).
     """
     for a, b in ((left, right), (right, left)):
         if _is_number(b, 1.0):
             return a
-        if _is_number(b, -1.0):
-            return ast.UnaryOp(ast.USub(), a)
         if isinstance(b, ast.IfExp):
             return ast.IfExp(b.test, times(a, b.body), times(a, b.orelse))
     return ast.BinOp(left, ast.Mult(), right)
 
 
 def plus(left: ast.expr, right: ast.expr) -> ast.expr:
-    """``left + right``; ``x + -y`` is written ``x - y``, the same IEEE operation."""
-    if isinstance(right, ast.UnaryOp) and isinstance(right.op, ast.USub):
-        return ast.BinOp(left, ast.Sub(), right.operand)
+    """``left + right``, in that order, as the interpreter adds them."""
     return ast.BinOp(left, ast.Add(), right)
 
 

@@ -81,16 +81,28 @@ class Value:
     # a listening tracer (autograd.compile guards the branches it saw). Equality
     # stays identity, so nodes can live in sets and dicts.
     def __lt__(self, other):
-        return _observed(self, "<", other, self.data < _data_of(other))
+        outcome = self.data < _data_of(other)
+        if branch_observer() is not None:
+            _report(self, "<", other, outcome)
+        return outcome
 
     def __le__(self, other):
-        return _observed(self, "<=", other, self.data <= _data_of(other))
+        outcome = self.data <= _data_of(other)
+        if branch_observer() is not None:
+            _report(self, "<=", other, outcome)
+        return outcome
 
     def __gt__(self, other):
-        return _observed(self, ">", other, self.data > _data_of(other))
+        outcome = self.data > _data_of(other)
+        if branch_observer() is not None:
+            _report(self, ">", other, outcome)
+        return outcome
 
     def __ge__(self, other):
-        return _observed(self, ">=", other, self.data >= _data_of(other))
+        outcome = self.data >= _data_of(other)
+        if branch_observer() is not None:
+            _report(self, ">=", other, outcome)
+        return outcome
 
 
 def _as_data(data):
@@ -106,12 +118,9 @@ def _data_of(other):
     return other.data if isinstance(other, Value) else other
 
 
-def _observed(node, symbol: str, other, outcome: bool) -> bool:
-    """A comparison's outcome, reported to the tracer of `autograd.compile` if one is listening."""
-    observer = branch_observer()
-    if observer is not None:
-        observer(node, symbol, other, outcome)
-    return outcome
+def _report(node, symbol: str, other, outcome: bool) -> None:
+    """Tell the listening tracer (`autograd.compile`) which way a comparison went."""
+    branch_observer()(node, symbol, other, outcome)
 
 
 def _constant(number):

@@ -26,7 +26,9 @@ import harness
 
 SIZES = (10**3, 10**4, 10**5, 10**6)
 REPEATS = {10**3: 5, 10**4: 5, 10**5: 3, 10**6: 1}
-TIMEOUT = 600  # seconds for one process (all its repeats)
+BUDGET = 60     # seconds: no further repeat starts after this much time in one process
+TIMEOUT = 600   # seconds for one process: past it, the engine is reported as timed out
+LONGEST = 300   # seconds: N is not tried when the time at N/10, times 10, predicts more than this
 FACTOR, SHIFT = 1.0001, 0.0001
 
 
@@ -146,7 +148,10 @@ def worker(job: dict) -> dict:
     builds, backwards, totals = [], [], []
     start_peak = peak_bytes()
     growth = None
+    began = time.perf_counter()
     for _ in range(job["repeats"]):
+        if totals and time.perf_counter() - began > BUDGET:
+            break
         if hasattr(impl, "total"):
             start = time.perf_counter()
             g = impl.total(n)
@@ -177,6 +182,10 @@ def run(installed: dict, quick: bool = False, log=print) -> str:
         for name in names:
             previous = [v for v in results[name].values() if isinstance(v, harness.Failure)]
             if previous:  # it failed at a smaller N: a longer chain will not do better
+                continue
+            smaller = results[name].get(n // 10)
+            if isinstance(smaller, dict) and 10 * harness.median(smaller["total"]) > LONGEST:
+                results[name][n] = harness.Failure(f"not tried: 10x the time at N/10 is over {LONGEST} s")
                 continue
             log(f"  deep chain N={n:.0e}: {name}")
             python = harness.python_of("peers") if name not in PEER_OF else installed[PEER_OF[name]].python
@@ -218,10 +227,11 @@ def report(results, sizes, installed) -> str:
     lines = ["### 2. Deep chain (y = y * 1.0001 + 0.0001, N times: 2N nodes; forward + backward)\n",
              harness.table(header, rows), "",
              "Each cell: median time for the whole chain (and per node); each (engine, N) runs in a fresh process, "
-             f"{', '.join(f'{REPEATS[n]}x at 10^{len(str(n)) - 1}' for n in sizes)}. A failure is the exception the "
-             "engine raised; larger N are then not tried. Bytes per node: growth of the peak resident set over "
-             "the first run, divided by 2N, at the largest N that ran (10^5 or more). hips and jax build and "
-             "differentiate in one call, so they have no split. Every gradient that finished equals 1.0001^N."]
+             f"{', '.join(f'{REPEATS[n]}x at 10^{len(str(n)) - 1}' for n in sizes)} (fewer once {BUDGET} s have "
+             "passed). A failure is the exception the engine raised; larger N are then not tried. Bytes per "
+             "node: growth of the peak resident set over the first run, divided by 2N, at the largest N that ran "
+             "(10^5 or more). hips and jax build and differentiate in one call, so they have no split. Every "
+             "gradient that finished equals 1.0001^N."]
     if ours and "micrograd, recursion limit 10^8" in results:
         m = _bytes_per_node(results["micrograd, recursion limit 10^8"], sizes)
         if m and m[0] == ours[0]:
