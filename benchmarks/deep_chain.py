@@ -200,7 +200,8 @@ def _cell(result, n) -> str:
     if isinstance(result, harness.Failure):
         return f"**{result}**"
     total = harness.median(result["total"])
-    return f"{harness.show_time(total)} ({harness.show_time(total / (2 * n))}/node)"
+    spread = f"{harness.show_spread(result['total'])}; " if len(result["total"]) > 1 else "1 run; "
+    return f"{harness.show_time(total)} ({spread}{harness.show_time(total / (2 * n))}/node)"
 
 
 def report(results, sizes, installed) -> str:
@@ -226,7 +227,8 @@ def report(results, sizes, installed) -> str:
             rows.append([name, "not installed: " + installed[peer].error] + [""] * (len(header) - 2))
     lines = ["### 2. Deep chain (y = y * 1.0001 + 0.0001, N times: 2N nodes; forward + backward)\n",
              harness.table(header, rows), "",
-             "Each cell: median time for the whole chain (and per node); each (engine, N) runs in a fresh process, "
+             "Each cell: median time for the whole chain (min–max; per node); each (engine, N) runs in a fresh "
+             "process, "
              f"{', '.join(f'{REPEATS[n]}x at 10^{len(str(n)) - 1}' for n in sizes)} (fewer once {BUDGET} s have "
              "passed). A failure is the exception the engine raised; larger N are then not tried. Bytes per "
              "node: growth of the peak resident set over the first run, divided by 2N, at the largest N that ran "

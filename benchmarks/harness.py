@@ -84,8 +84,8 @@ def _make_env(env: str, log) -> None:
         return
     log(f"creating the {env} environment in {ENVS / env}")
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(ENVS / env)], check=True)
-    result = _pip(env, *ENV_BASE[env])
-    if result.returncode:
+    result = _pip(env, *ENV_BASE[env]) if ENV_BASE[env] else None
+    if result is not None and result.returncode:
         raise RuntimeError(f"could not set up the {env} environment:\n{result.stderr[-2000:]}")
     (ENVS / env / ".base").write_text("ok\n")
 

@@ -91,10 +91,10 @@ def main() -> None:
             import forward_reverse
             sections.append(forward_reverse.run(installed, quick=args.quick, log=log))
     minutes = (time.time() - started) / 60
-    command = "make bench` (`python benchmarks/run.py" if sys.argv[1:] == [] else \
-        "python benchmarks/run.py " + " ".join(sys.argv[1:])
+    command = "`make bench` (`python benchmarks/run.py`)" if sys.argv[1:] == [] else \
+        f"`python benchmarks/run.py {' '.join(sys.argv[1:])}`"
     header = [
-        f"Measured {harness.today()} with `{command}` ({minutes:.0f} minutes), on {harness.machine()}; "
+        f"Measured {harness.today()} with {command} in {minutes:.0f} minutes, on {harness.machine()}; "
         f"load average {load_before} at the start and {harness.load()} at the end (2 cores: above 2 means other "
         "work shared the machine).",
         "",

@@ -15,6 +15,7 @@ Implementations:
     hand floats, per sample   the same derivation written sample by sample, as one writes it first
     autograd          this library, interpreted: autograd.nn.MLP, loss.backward()
     autograd.compile  this library, the step traced once and compiled to straight-line Python
+                      (and once more without reusing variables: what reusing them buys)
     micrograd, torch (0-d tensors, 1 thread), dezero, mygrad, hips (HIPS autograd), jax (eager grad)
 
 Each runs in its own process, in alternating rounds. Inside every process the
@@ -40,6 +41,7 @@ SIZES = (2, 16, 16, 1)
 L2 = 1e-4
 STEPS = {  # (warm-up steps, timed steps) per round; the first step is always checked against hand floats
     "hand floats": (3, 30), "hand floats, per sample": (3, 30), "autograd": (2, 10), "autograd.compile": (3, 30),
+    "autograd.compile, reuse_slots=False": (3, 30),
     "micrograd": (1, 5), "torch": (1, 5), "mygrad": (1, 3), "hips": (1, 3), "jax": (0, 1), "dezero": (0, 1),
 }
 ONE_ROUND = ("dezero", "jax")  # a step takes minutes: timed in the first round only
@@ -258,12 +260,14 @@ class Autograd:
 class AutogradCompiled(Autograd):
     """The same step, traced once (outside the timing) and compiled; the weights are its inputs."""
 
+    reuse_slots = True
+
     def __init__(self, weights, X, y):
         super().__init__(weights, X, y)
         from autograd.compile import compile
         from autograd.graph import backpropagate
         start = time.perf_counter()
-        self.compiled = compile(lambda *w: self.loss(), self.params)
+        self.compiled = compile(lambda *w: self.loss(), self.params, reuse_slots=self.reuse_slots)
         self.compile_seconds = time.perf_counter() - start
         # The promise: the interpreter's numbers, to the last bit.
         loss = self.loss()
@@ -286,6 +290,12 @@ class AutogradCompiled(Autograd):
         program = self.compiled.programs[0]
         return {"compile_seconds": self.compile_seconds, "bit_exact": self.bit_exact, "lines": program.lines,
                 "variables": program.function.__code__.co_nlocals}
+
+
+class AutogradCompiledNoReuse(AutogradCompiled):
+    """The compiled step with one variable per value (``reuse_slots=False``): what reusing them buys."""
+
+    reuse_slots = False
 
 
 def count_nodes(root, parents_of) -> int:
@@ -467,6 +477,7 @@ class Jax:
 
 IMPLEMENTATIONS = {"hand floats": HandFloats, "hand floats, per sample": HandFloatsPerSample,
                    "autograd": Autograd, "autograd.compile": AutogradCompiled,
+                   "autograd.compile, reuse_slots=False": AutogradCompiledNoReuse,
                    "micrograd": Micrograd, "torch": Torch, "dezero": Dezero, "mygrad": MyGrad,
                    "hips": Hips, "jax": Jax}
 PEER_OF = {"micrograd": "micrograd", "torch": "torch", "dezero": "dezero", "mygrad": "mygrad",
@@ -577,6 +588,10 @@ def report(results, failures, installed, weights, X, y, rounds) -> str:
                      f"(same process; compiled once in {c['compile_seconds']:.1f} s to {c['lines']:,} lines, "
                      f"{c['variables']:,} variables; bit-exact with the interpreter: "
                      f"{'yes' if c['bit_exact'] else 'NO'})")
+    if "autograd.compile" in med and "autograd.compile, reuse_slots=False" in med:
+        c = results["autograd.compile, reuse_slots=False"]
+        notes.append(f"without reusing variables ({c['variables']:,} of them) the compiled step takes "
+                     f"{med['autograd.compile, reuse_slots=False'] / med['autograd.compile']:.2f}x as long")
     if "autograd" in results and "micrograd" in results and "bytes_per_node" in results["micrograd"]:
         a, m = results["autograd"], results["micrograd"]
         notes.append(f"graph memory (tracemalloc, one step's graph after backward): autograd "
