@@ -30,7 +30,9 @@ issue.
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
+import linecache
 import math
 import operator
 import re
@@ -39,7 +41,6 @@ from functools import lru_cache
 from autograd import functions as F
 from autograd import ops
 
-FIELDS = ("a0", "a1", "out", "up", "before")
 _FIELD_PREFIX = "__field_"
 _FIELD = re.compile(rf"\b{_FIELD_PREFIX}(\w+)\b")
 
@@ -53,7 +54,7 @@ _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.
 
 
 def field(name: str) -> ast.Name:
-    """A placeholder for one of FIELDS inside an expression tree."""
+    """A placeholder for a field (a0, a1, out, up, before) inside an expression tree."""
     return ast.Name(f"{_FIELD_PREFIX}{name}", ast.Load())
 
 
@@ -76,21 +77,20 @@ def is_from_table(op: ops.Primitive) -> bool:
 # --- finding a rule's expression in the source --------------------------------------------------
 
 @lru_cache(maxsize=16)
-def _module_tree(filename: str) -> ast.Module:
-    return ast.parse(inspect.getsource(inspect.getmodule(_probe_of[filename])), filename)
-
-
-_probe_of: dict[str, object] = {}
+def _module_tree(filename: str) -> ast.Module | None:
+    """The syntax tree of a whole source file, parsed once."""
+    lines = linecache.getlines(filename)
+    return ast.parse("".join(lines), filename) if lines else None
 
 
 def _returned_expression(function) -> ast.expr | None:
     """The expression `function` returns: a lambda's body, or a def whose body is one ``return``."""
     code = function.__code__
     try:
-        filename = inspect.getsourcefile(function)
-        _probe_of.setdefault(filename, function)
-        tree = _module_tree(filename)
+        tree = _module_tree(inspect.getsourcefile(function))
     except (OSError, TypeError, SyntaxError):
+        return None
+    if tree is None:  # no source on disk (an interactive session, a zip without sources)
         return None
     line = code.co_firstlineno
     names = list(code.co_varnames[:code.co_argcount])
@@ -181,7 +181,7 @@ def _inlined(function, fields: dict[str, str]) -> ast.expr | None:
 
 
 def _copy(tree: ast.AST) -> ast.AST:
-    return ast.parse(ast.unparse(tree), mode="eval").body
+    return copy.deepcopy(tree)  # the cached module tree must not be renamed in place
 
 
 def _operand_fields(op: ops.Primitive) -> list[str]:

@@ -245,3 +245,20 @@ def test_tracebacks_show_the_generated_line():
     import linecache
     code = compiled.programs[0].function.__code__
     assert "x0 * 2.0" in "".join(linecache.getlines(code.co_filename))
+
+
+def test_a_table_rule_whose_source_cannot_be_read_is_called_instead(monkeypatch):
+    from autograd import inline
+    caches = (inline.forward_template, inline.partial_templates, inline.forward_expression, inline.partial_expressions)
+    monkeypatch.setattr(inline, "_returned_expression", lambda function: None)  # as if no .py file were there
+    for cache in caches:
+        cache.cache_clear()
+    try:
+        f = lambda x, y: (x * y).tanh() + x ** 2  # noqa: E731
+        compiled = compile(f, (0.5, -1.0))
+        assert "_partials0(" in compiled.source and "_forward0(" in compiled.source  # x ** 2: its lambda, called
+        for point in [(0.3, 2.0), (-1.5, 0.25)]:
+            assert_same(compiled(*point), interpreted(f, point))
+    finally:
+        for cache in caches:
+            cache.cache_clear()
