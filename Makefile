@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-slow bench bench-tensor lint clean system-demo system-test notebooks notebooks-sync
+.PHONY: demo test test-slow bench lint clean system-demo system-test notebooks notebooks-sync
 
 demo: $(VENV)/.installed-demo system-demo
 	$(PY) -m autograd demo --out autograd-demo
@@ -17,14 +17,10 @@ test: $(VENV)/.installed-test system-test
 test-slow: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest -m "slow or not slow"
 
-bench: $(VENV)/.installed-bench
-	$(PY) benchmarks/scalar_mlp.py
-
-# The Tensor benchmark against numpy by hand, PyTorch, MyGrad and DeZero. The peers are
-# optional (never needed by `make test`): when they cannot be installed, the benchmark
-# runs without them. torch==2.13.0 is the CPU build; DeZero's import needs matplotlib.
-bench-tensor: $(VENV)/.installed-peers
-	$(PY) benchmarks/tensor_mlp.py
+# Every workload against every peer that installs; the peers get their own environments
+# under benchmarks/.envs/ (made once). Never part of `make test`. BENCH_ARGS=--quick to try it.
+bench: $(VENV)/.installed-base
+	cd benchmarks && ../$(PY) run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(PIP) install ruff
@@ -90,10 +86,6 @@ system-demo:
 
 system-test:
 	$(call system_packages,dot:graphviz chromium:chromium chromedriver:chromium-driver)
-
-$(VENV)/.installed-peers: $(VENV)/.installed-base
-	-$(PIP) install "torch==2.13.0" mygrad dezero matplotlib
-	touch $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis autograd-demo test-artifacts

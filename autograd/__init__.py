@@ -17,6 +17,9 @@ Where things live:
     tensor.py      Tensor, the numpy-backed node; matmul, affine, concatenate, softmax, cross_entropy
     functional.py  grad, value_and_grad, jvp, vjp, derivative, hessian
     modes.py       no_grad, detect_anomaly
+    compile.py     compile: straight-line Python for a traced graph   (from autograd.compile import compile)
+    trace.py       recording a function's graph and its branch decisions
+    inline.py      the table's rules as expressions, for compile
     nn.py          Neuron, Layer, MLP (micrograd-compatible)
     data.py        small data sets (two moons)
     viz.py         draw_dot, to_dot: drawing graphs       (from autograd.viz import draw_dot)

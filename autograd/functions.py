@@ -107,6 +107,7 @@ def _elementary(name, on_real, on_array, doc):
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc
+    function.on_real = on_real  # the float function alone, for code that knows it has floats (autograd.compile)
     return function
 
 
@@ -128,12 +129,15 @@ abs = _elementary("abs", math.fabs, np.abs, "Absolute value |x|.")  # noqa: A001
 identity = _elementary("identity", lambda x: x, lambda x: x, "x itself; on a Value, a new node (see grad).")
 
 
+def _real_sign(x):
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
 def sign(x):
     """-1, 0 or 1 by the sign of x (elementwise on arrays); the slope of |x|. Not recorded: a constant."""
     if isinstance(x, np.ndarray):
         return np.sign(x)
-    value = getattr(x, "data", x)  # a Value: its number (a Dual's is compared by its value)
-    return 1.0 if value > 0 else -1.0 if value < 0 else 0.0
+    return _real_sign(getattr(x, "data", x))  # a Value: its number (a Dual compares by its value)
 
 
 def pow(a, b):  # noqa: A001 - mirrors the operator
@@ -149,5 +153,9 @@ def div(a, b):
         return _real_div(a, b)
     return a / b
 
+
+pow.on_real = _real_pow
+div.on_real = _real_div
+sign.on_real = _real_sign
 
 __all__ = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs", "identity", "sign", "pow", "div"]

@@ -66,6 +66,25 @@ def detect_anomaly():
     return _set_mode(detect_anomaly=True)
 
 
+_branch_observer: ContextVar = ContextVar("autograd_branch_observer", default=None)
+branch_observer = _branch_observer.get
+"""The callback told about every comparison of a Value (None: nobody is listening)."""
+
+
+@contextmanager
+def observe_branches(callback):
+    """Inside this block, ``callback(value, symbol, other, outcome)`` hears of every ``<, <=, >, >=`` on a Value.
+
+    `autograd.compile` listens while it traces, so that the compiled code can
+    check that the same branches are taken (see `autograd.trace`).
+    """
+    token = _branch_observer.set(callback)
+    try:
+        yield
+    finally:
+        _branch_observer.reset(token)
+
+
 def check_finite(number, what: str) -> None:
     """Raise FloatingPointError if `number` is nan or +-inf; `what` says where it came from."""
     value = getattr(number, "data", number)
