@@ -25,7 +25,7 @@ from functools import lru_cache
 from autograd import ops
 from autograd.dual import Dual, push_forward
 from autograd.functions import REAL_TYPES
-from autograd.graph import backpropagate
+from autograd.graph import chain_rule
 from autograd.modes import RECORDING, check_finite, current
 from autograd.node import ComparedByData
 
@@ -40,7 +40,7 @@ class Value(ComparedByData):
     label  an optional name, shown in drawings and error messages
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "__weakref__")
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_g", "__weakref__")
 
     def __init__(self, data, label: str = ""):
         self.data = _as_data(data)
@@ -49,6 +49,7 @@ class Value(ComparedByData):
         self._op = None  # the primitive that made this node; None for a leaf
         self._a = None   # its first input
         self._b = None   # its second input, if the primitive is binary
+        self._g = None   # during a backward pass: this node's gradient so far (see graph.chain_rule)
 
     @property
     def op(self) -> str:
@@ -67,8 +68,9 @@ class Value(ComparedByData):
         twice and every .grad doubles. Set ``p.grad = 0.0`` (or call a
         module's ``zero_grad()``) before the next pass.
         """
-        for node, grad in backpropagate(self, gradient).items():
-            node.grad += grad
+        for node in chain_rule(self, gradient):
+            node.grad += node._g
+            node._g = None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -97,6 +99,7 @@ def _constant(number):
         node._op = None
         node._a = None
         node._b = None
+        node._g = None
         return node
     return NotImplemented
 
@@ -156,6 +159,7 @@ def _binary_method(op: ops.Primitive, reflected: bool = False):
         out._op = op
         out._a = a
         out._b = b
+        out._g = None
         return out
 
     method.__name__ = f"__{'r' if reflected else ''}{op.name}__"
@@ -177,6 +181,7 @@ def _unary_method(op: ops.Primitive):
         out._op = op
         out._a = self
         out._b = None
+        out._g = None
         return out
 
     method.__name__ = op.name

@@ -256,3 +256,15 @@ def test_detect_anomaly_in_forward_mode():
 def test_comparisons_look_at_the_data():
     assert Value(2.0) > 1 and Value(2.0) >= Value(2.0) and Value(1.0) < 2 and Value(1.0) <= 1.0
     assert Value(1.0) != Value(1.0)  # equality is identity: nodes live in sets and dicts
+
+
+def test_backward_leaves_no_scratch_behind_even_when_stopped():
+    x = Value(0.0, label="x")
+    y = x.sqrt() * 0.0
+    nodes = topological_order(y)
+    assert all(node._g is None for node in nodes)
+    y.backward()
+    assert all(node._g is None for node in nodes)
+    with detect_anomaly(), pytest.raises(FloatingPointError):
+        y.backward()
+    assert all(node._g is None for node in nodes)
