@@ -226,8 +226,9 @@ class Tensor(ComparedByData):
 
 def _apply(op: ops.TensorPrimitive, inputs: tuple, params: dict = _NO_PARAMS) -> Tensor:
     """Run `op` on the inputs' arrays and wrap the result, recording the graph when asked to."""
+    arrays = [t.data for t in inputs]
     try:
-        data = op.forward(*[t.data for t in inputs], **params)
+        data = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except ValueError as error:
         raise _shape_error(op, inputs, error) from None
     if op.saves:  # the forward also handed over something for its VJPs: they receive it as saved=
@@ -341,7 +342,8 @@ def affine(x, W, b) -> Tensor:
     graph instead of two, so a training step keeps one array of activations
     per layer fewer (and runs a little faster).
     """
-    return _apply(ops.affine, (_tensor(x), _tensor(W), _tensor(b)))
+    inputs = (x, W, b) if type(x) is type(W) is type(b) is Tensor else (_tensor(x), _tensor(W), _tensor(b))
+    return _apply(ops.affine, inputs)
 
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
@@ -446,16 +448,14 @@ def backpropagate(root: Tensor, seed: np.ndarray) -> None:
             if op is None:
                 continue
         inputs = node._parents
-        arrays = [t.data for t in inputs] if len(inputs) > 1 else (inputs[0].data,)
-        wanted = [t.requires_grad for t in inputs]
-        for parent, contribution in zip(inputs, op.backward(g, node.data, arrays, node._params, wanted)):
+        for parent, contribution in zip(inputs, op.backward(g, node.data, inputs, node._params)):
             if contribution is None:
                 continue
             target = parent.data
             if contribution.shape != target.shape:
                 contribution = fit(contribution, target.shape)
-            if contribution.dtype != target.dtype:
-                contribution = contribution.astype(target.dtype)
+            if contribution.dtype is not target.dtype:  # (`is`: the cheap test, right nearly always)
+                contribution = contribution.astype(target.dtype, copy=False)
             if anomaly:
                 _check_finite(contribution, f"the backward pass of {_describe(node)} into {_describe(parent)}")
             if parent._op is None:  # a leaf: its gradient goes straight into .grad
@@ -499,7 +499,9 @@ def _seed(root: Tensor, gradient) -> np.ndarray:
             raise ValueError(f"backward() on a tensor of shape {root.shape} needs a gradient of that shape, "
                              f"e.g. t.backward(np.ones({root.shape})); only a one-element tensor (a loss) "
                              f"is seeded with 1 by default")
-        return np.ones(root.shape, dtype=root.dtype)
+        seed = np.empty(root.shape, dtype=root.data.dtype)
+        seed.fill(1)  # (np.ones, without its Python wrapper)
+        return seed
     seed = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)  # a copy
     if seed.shape != root.shape:
         raise ValueError(f"backward(): the gradient has shape {seed.shape} but the tensor has shape "

@@ -92,14 +92,25 @@ class TensorPrimitive:
             return self.scalar.arity
         return -1 if self.variadic else len(self.vjps)
 
-    def backward(self, g, out, arrays, params: dict, wanted) -> list:
-        """dL/d input_i for every input i that is `wanted` (None for the others), given g = dL/d out."""
+    def backward(self, g, out, inputs, params: dict) -> list:
+        """dL/d input_i for every input i that requires grad (None for the others), given g = dL/d out.
+
+        `inputs` are the input nodes: anything with the array in ``.data`` and
+        a ``.requires_grad`` flag (`Tensor` is one).
+        """
+        arrays = [t.data for t in inputs]
         if self.scalar is not None:  # the scalar rule, evaluated once on the arrays, for every input
             partials = self.scalar.partials(*arrays, out)
-            return [_times(g, d) if w else None for d, w in zip(partials, wanted)]
+            if len(inputs) == 1:  # (the one input of a recorded unary node requires grad)
+                return [_times(g, partials[0])]
+            return [_times(g, d) if t.requires_grad else None for d, t in zip(partials, inputs)]
         if self.variadic:
-            return [self.vjps[0](g, out, *arrays, index=i, **params) if w else None for i, w in enumerate(wanted)]
-        return [vjp(g, out, *arrays, **params) if w else None for vjp, w in zip(self.vjps, wanted)]
+            vjp = self.vjps[0]
+            return [vjp(g, out, *arrays, index=i, **params) if t.requires_grad else None
+                    for i, t in enumerate(inputs)]
+        if params:
+            return [vjp(g, out, *arrays, **params) if t.requires_grad else None for vjp, t in zip(self.vjps, inputs)]
+        return [vjp(g, out, *arrays) if t.requires_grad else None for vjp, t in zip(self.vjps, inputs)]
 
     def __repr__(self) -> str:
         return f"<tensor primitive {self.expression}>"
@@ -123,17 +134,15 @@ def sum_to_shape(gradient: np.ndarray, shape: tuple) -> np.ndarray:
     if gradient.shape == shape:
         return gradient
     leading = gradient.ndim - len(shape)
-    if leading:  # (np.add.reduce is ndarray.sum without its Python wrapper: this is the hot path)
-        gradient = _sum(gradient, axis=0 if leading == 1 else tuple(range(leading)))
+    if leading:
+        gradient = gradient.sum(axis=0 if leading == 1 else tuple(range(leading)))
         if gradient.shape == shape:  # a bias: (N, C) -> (C,)
             return gradient
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
     if stretched:
-        gradient = _sum(gradient, axis=stretched, keepdims=True)
+        gradient = gradient.sum(axis=stretched, keepdims=True)
     return gradient
 
-
-_sum = np.add.reduce
 
 
 def _reduced_axes(axis, ndim: int) -> tuple[int, ...]:
@@ -272,6 +281,9 @@ matmul = TensorPrimitive("matmul", "@", "A @ B", _matmul, (_matmul_vjp_a, _matmu
 def _affine(x, W, b):
     """x @ W + b, adding b in place into the fresh product; b may not make the result larger."""
     out = _matmul(x, W)
+    if b.dtype is out.dtype and b.shape == out.shape[-1:]:  # a layer's bias, one per output: the usual case
+        out += b
+        return out
     if not (b.ndim == 1 and out.ndim >= 1 and b.shape[0] in (1, out.shape[-1])):
         if np.broadcast_shapes(out.shape, b.shape) != out.shape:
             raise ValueError(f"the bias (shape {b.shape}) must broadcast to x @ W (shape {out.shape})")
@@ -281,13 +293,19 @@ def _affine(x, W, b):
     return out
 
 
+def _affine_vjp_x(g, out, x, W, b):
+    return np.dot(g, W.T) if x.ndim == 2 and W.ndim == 2 else _matmul_vjp_a(g, out, x, W)
+
+
+def _affine_vjp_W(g, out, x, W, b):
+    return np.dot(x.T, g) if x.ndim == 2 and W.ndim == 2 else _matmul_vjp_b(g, out, x, W)
+
+
 # The Affine layer of the textbooks as one primitive: the same value and
 # gradients as ``x @ W + b``, but one node instead of two, so the graph keeps
 # one array of activations instead of two (the product x @ W is not kept).
 affine = TensorPrimitive("affine", "affine", "x @ W + b", _affine,
-                         (lambda g, out, x, W, b: _matmul_vjp_a(g, out, x, W),
-                          lambda g, out, x, W, b: _matmul_vjp_b(g, out, x, W),
-                          lambda g, out, x, W, b: g),
+                         (_affine_vjp_x, _affine_vjp_W, lambda g, out, x, W, b: g),
                          ("g @ W.T", "x.T @ g", "g, summed over the rows"))
 
 
@@ -393,7 +411,7 @@ def _log_softmax(x, axis):
 
 def _rows(array):
     """The samples of an (..., C) array as the rows of a 2-D (N, C) view."""
-    return array.reshape(-1, array.shape[-1])
+    return array if array.ndim == 2 else array.reshape(-1, array.shape[-1])
 
 
 _row_numbers: dict[int, np.ndarray] = {}
@@ -428,7 +446,7 @@ def _cross_entropy(logits, targets):
     sums = exps.sum(axis=1, keepdims=True)
     samples = len(rows)
     if targets.dtype.kind in "iu":
-        picked = shifted[_row_numbers_up_to(samples), targets.reshape(-1)]
+        picked = shifted[_row_numbers_up_to(samples), targets if targets.ndim == 1 else targets.reshape(-1)]
         loss = (np.log(sums).sum() - picked.sum()) / samples
     else:
         targets = targets.reshape(rows.shape)
@@ -443,11 +461,11 @@ def _cross_entropy_vjp(g, out, logits, targets, saved):
     scale = float(g) / builtins.max(samples, 1)  # a Python float: float32 stays float32
     if targets.dtype.kind in "iu":
         grad = saved * scale  # a new array: the saved softmax stays as it is, backward() may run twice
-        grad[_row_numbers_up_to(samples), targets.reshape(-1)] -= scale
+        grad[_row_numbers_up_to(samples), targets if targets.ndim == 1 else targets.reshape(-1)] -= scale
     else:
         targets = targets.reshape(saved.shape)
         grad = (saved * targets.sum(axis=1, keepdims=True) - targets) * scale
-    return grad.reshape(logits.shape)
+    return grad if logits.ndim == 2 else grad.reshape(logits.shape)
 
 
 softmax = TensorPrimitive("softmax", "softmax", "softmax(x)", _softmax,
