@@ -144,7 +144,6 @@ def sum_to_shape(gradient: np.ndarray, shape: tuple) -> np.ndarray:
     return gradient
 
 
-
 def _reduced_axes(axis, ndim: int) -> tuple[int, ...]:
     """The axes a reduction runs over, as non-negative ints (``None`` means all)."""
     if axis is None:
