@@ -377,7 +377,7 @@ def cross_entropy(logits, targets) -> Tensor:
     """
     logits = _tensor(logits)
     targets = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
-    _check_targets(logits, targets)
+    _check_targets(logits.data, targets)
     if targets.dtype.kind == "f" and targets.dtype != logits.dtype:
         targets = targets.astype(logits.dtype)  # float64 one-hot rows must not turn float32 logits float64
     try:
@@ -390,8 +390,7 @@ def cross_entropy(logits, targets) -> Tensor:
 softmax_cross_entropy = cross_entropy
 
 
-def _check_targets(logits: Tensor, targets: np.ndarray) -> None:
-    classes = logits.shape[-1] if logits.ndim else 0
+def _check_targets(logits: np.ndarray, targets: np.ndarray) -> None:
     if logits.ndim == 0:
         raise ValueError("cross_entropy: logits need a class axis (the last one); got a 0-d tensor")
     if targets.dtype.kind in "iu":
@@ -399,7 +398,7 @@ def _check_targets(logits: Tensor, targets: np.ndarray) -> None:
             raise ValueError(f"cross_entropy: integer labels of shape {targets.shape} do not match logits of "
                              f"shape {logits.shape}: expected one label per sample, shape {logits.shape[:-1]}")
         if targets.size and targets.min() < 0:  # numpy would read label -1 as the last class
-            raise ValueError(f"cross_entropy: labels must lie in [0, {classes}) for logits of shape "
+            raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[-1]}) for logits of shape "
                              f"{logits.shape}; the smallest is {targets.min()}")
     elif targets.dtype.kind == "f":
         if targets.shape != logits.shape:
