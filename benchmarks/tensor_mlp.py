@@ -401,7 +401,7 @@ def main() -> None:
         first = {name: statistics.median(t) for name, t in times[0].items()}
         textbook = first["textbook numpy"] / first["tuned numpy"]
         print(f"batch {batch}: {args.rounds} x {steps} steps each; every implementation reproduced the tuned "
-              f"step's loss before and after an update")
+              f"step's loss before and after an update\n")
         print("| implementation | step median | min - max | x tuned numpy | x textbook | peak memory | "
               "memory x tuned | gradient dtype |")
         print("|---|---|---|---|---|---|---|---|")
