@@ -221,12 +221,20 @@ def hinge_loss(scores, y, parameters):
 
 class Autograd:
     def __init__(self, weights, X, y):
-        from autograd.nn import MLP
-        self.model = MLP(SIZES[0], list(SIZES[1:]))
+        self.model = self.mlp_class()(SIZES[0], list(SIZES[1:]))
         self.params = self.model.parameters()
         for p, w in zip(self.params, weights):
             p.data = w
         self.X, self.y = X, y
+
+    @staticmethod
+    def mlp_class():
+        from autograd.nn import MLP
+        return MLP
+
+    @staticmethod
+    def parents_of(value):
+        return value.parents
 
     def loss(self):
         return hinge_loss([self.model(x) for x in self.X], self.y, self.params)
@@ -253,7 +261,7 @@ class Autograd:
         loss.backward()
         held = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
-        nodes = count_nodes(loss, lambda v: v.parents)
+        nodes = count_nodes(loss, self.parents_of)
         return {"nodes": nodes, "bytes_per_node": held / nodes}
 
 
@@ -311,24 +319,14 @@ def count_nodes(root, parents_of) -> int:
 # --- the peers -------------------------------------------------------------------------------------
 
 class Micrograd(Autograd):
-    def __init__(self, weights, X, y):
+    @staticmethod
+    def mlp_class():
         from micrograd.nn import MLP
-        self.model = MLP(SIZES[0], list(SIZES[1:]))
-        self.params = self.model.parameters()
-        for p, w in zip(self.params, weights):
-            p.data = w
-        self.X, self.y = X, y
+        return MLP
 
-    def memory(self):
-        gc.collect()
-        tracemalloc.start()
-        before = tracemalloc.get_traced_memory()[0]
-        loss = self.loss()
-        loss.backward()
-        held = tracemalloc.get_traced_memory()[0] - before
-        tracemalloc.stop()
-        nodes = count_nodes(loss, lambda v: v._prev)
-        return {"nodes": nodes, "bytes_per_node": held / nodes}
+    @staticmethod
+    def parents_of(value):
+        return value._prev
 
 
 def scalar_net(layers, x, relu):
