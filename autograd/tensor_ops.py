@@ -257,7 +257,7 @@ def _as_matrices(g, a, b):
     return g, a, b
 
 
-def _matmul_vjp_a(g, out, a, b):
+def _matmul_vjp_a(g, out, a, b, bias=None):  # (bias: affine's third input, which changes nothing here)
     if a.ndim == 2 and b.ndim == 2:
         return np.dot(g, b.T)
     g2, _, b2 = _as_matrices(g, a, b)
@@ -265,7 +265,7 @@ def _matmul_vjp_a(g, out, a, b):
     return grad[..., 0, :] if a.ndim == 1 else grad
 
 
-def _matmul_vjp_b(g, out, a, b):
+def _matmul_vjp_b(g, out, a, b, bias=None):
     if a.ndim == 2 and b.ndim == 2:
         return np.dot(a.T, g)
     g2, a2, _ = _as_matrices(g, a, b)
@@ -292,19 +292,11 @@ def _affine(x, W, b):
     return out
 
 
-def _affine_vjp_x(g, out, x, W, b):
-    return np.dot(g, W.T) if x.ndim == 2 and W.ndim == 2 else _matmul_vjp_a(g, out, x, W)
-
-
-def _affine_vjp_W(g, out, x, W, b):
-    return np.dot(x.T, g) if x.ndim == 2 and W.ndim == 2 else _matmul_vjp_b(g, out, x, W)
-
-
 # The Affine layer of the textbooks as one primitive: the same value and
 # gradients as ``x @ W + b``, but one node instead of two, so the graph keeps
 # one array of activations instead of two (the product x @ W is not kept).
 affine = TensorPrimitive("affine", "affine", "x @ W + b", _affine,
-                         (_affine_vjp_x, _affine_vjp_W, lambda g, out, x, W, b: g),
+                         (_matmul_vjp_a, _matmul_vjp_b, lambda g, out, x, W, b: g),
                          ("g @ W.T", "x.T @ g", "g, summed over the rows"))
 
 
