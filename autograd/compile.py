@@ -79,12 +79,16 @@ from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from autograd import inline, ops
+import numpy as np
+
+from autograd import arguments, inline, ops
 from autograd.graph import backpropagate, topological_order
 from autograd.inline import REAL_FUNCTIONS, contribution_template, forward_template, partial_templates
 from autograd.modes import enable_grad
 from autograd.trace import Branch, Trace, record
 from autograd.value import Value
+
+__all__ = ["compile", "Compiled", "Program"]
 
 SEED = "1.0"
 _ATOM = re.compile(r"[A-Za-z_]\w*|\d[\d.]*(e[+-]?\d+)?")  # a name or a non-negative float literal
@@ -386,9 +390,12 @@ class Compiled:
     """
 
     def __init__(self, f: Callable, example_args: Sequence, *, reuse_slots: bool = True, max_traces: int = 8):
-        self.f = f
-        self.reuse_slots = reuse_slots
-        self.max_traces = max_traces
+        self.f = arguments.function("f", f)
+        if isinstance(example_args, (str, bytes)) or not isinstance(example_args, (Sequence, np.ndarray)):
+            raise TypeError(f"example_args must be a tuple of f's arguments, like (0.5, -1.0), "
+                            f"got {arguments.shown(example_args)}")
+        self.reuse_slots = arguments.flag("reuse_slots", reuse_slots)
+        self.max_traces = arguments.integer("max_traces", max_traces, low=1)
         self.arity = len(example_args)
         self._given = [x if isinstance(x, Value) else None for x in example_args]
         self.traces = 0

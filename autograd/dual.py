@@ -25,7 +25,9 @@ from __future__ import annotations
 
 from autograd import ops
 from autograd.functions import REAL_TYPES
-from autograd.modes import check_finite, current
+from autograd.modes import check_finite, current, refuse_float
+
+__all__ = ["Dual"]
 
 
 class Dual:
@@ -42,6 +44,7 @@ class Dual:
         return f"Dual(value={self.value!r}, tangent={self.tangent!r})"
 
     def __float__(self) -> float:
+        refuse_float(self)  # inside jvp(f), float(x) would drop x's tangent: an error, not a silent 0
         return float(self.value)
 
     # Comparisons look at the value, so that relu's and abs's slopes and a

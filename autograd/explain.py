@@ -35,9 +35,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograd import arguments
 from autograd.graph import backpropagate
 from autograd.ops import parenthesize
 from autograd.viz import format_number, walk
+
+__all__ = ["explain"]  # it returns a Trace, whose methods print, draw and step through it
 
 STEPPER_MAX_NODES = 400
 """The stepper lays out and draws every value; past this many it would be unreadable (and slow to lay out)."""
@@ -251,4 +254,9 @@ def explain(root, *, seed: float = 1.0, fmt: str | Callable = ".4g", title: str 
     if hasattr(root, "shape"):
         raise TypeError(f"explain() traces graphs of scalar Values, not {type(root).__name__} "
                         "(draw a tensor graph with autograd.viz.draw_dot)")
+    arguments.node("root", root)
+    seed = arguments.real("seed", seed, finite=False)
+    fmt = arguments.number_format("fmt", fmt)
+    if title is not None:
+        title = arguments.text("title", title)
     return Trace(root, seed=seed, fmt=fmt, title=title)

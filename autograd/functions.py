@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from autograd.arguments import shown
+
 REAL_TYPES = (float, int, np.floating, np.integer)
 
 
@@ -102,8 +104,14 @@ def _elementary(name, on_real, on_array, doc):
             return on_real(x)
         if isinstance(x, np.ndarray):
             with np.errstate(all="ignore"):  # IEEE results, as on floats: log(0) is -inf, quietly
-                return on_array(x)
-        return getattr(x, name)()
+                try:
+                    return on_array(x)
+                except TypeError:  # an array of strings or objects
+                    raise TypeError(f"F.{name} takes an array of numbers, got an array of {x.dtype}") from None
+        method = getattr(type(x), name, None)  # a Value, a Dual or a Tensor knows its own
+        if method is None:
+            raise TypeError(f"F.{name} takes a number, an array, a Value, a Dual or a Tensor, got {shown(x)}")
+        return method(x)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc
@@ -137,7 +145,10 @@ def sign(x):
     """-1, 0 or 1 by the sign of x (elementwise on arrays); the slope of |x|. Not recorded: a constant."""
     if isinstance(x, np.ndarray):
         return np.sign(x)
-    return _real_sign(getattr(x, "data", x))  # a Value: its number (a Dual compares by its value)
+    number = getattr(x, "data", x)  # a Value: its number
+    if not isinstance(number, REAL_TYPES) and not hasattr(number, "tangent"):  # a Dual compares by its value
+        raise TypeError(f"F.sign takes a number, an array, a Value or a Dual, got {shown(x)}")
+    return _real_sign(number)  # a Value: its number (a Dual compares by its value)
 
 
 def pow(a, b):  # noqa: A001 - mirrors the operator

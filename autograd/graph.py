@@ -15,6 +15,8 @@ from __future__ import annotations
 from autograd.modes import check_finite, current
 from autograd.ops import ieee_partials
 
+__all__: list[str] = []  # the engine's hot path: reached through Value.backward() and autograd.grad
+
 
 def topological_order(root, stop_at=frozenset()) -> list:
     """Every node `root` depends on, parents before children, `root` last.

@@ -41,6 +41,8 @@ from functools import lru_cache
 from autograd import functions as F
 from autograd import ops
 
+__all__: list[str] = []  # used by autograd.compile, not an API of its own
+
 _FIELD_PREFIX = "__field_"
 _FIELD = re.compile(rf"\b{_FIELD_PREFIX}(\w+)\b")
 

@@ -21,6 +21,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
 
+__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "observe_branches"]
+
 @dataclass(frozen=True)
 class Mode:
     recording: bool = True      # record parents, so that backward() can run
@@ -83,6 +85,37 @@ def observe_branches(callback):
         yield
     finally:
         _branch_observer.reset(token)
+
+
+_transforming: ContextVar = ContextVar("autograd_transforming", default=None)
+transforming = _transforming.get
+"""The name of the transformation ("grad", "jvp", ...) whose function is running now; None outside one."""
+
+
+@contextmanager
+def running_under(name: str):
+    """Mark that a function is being run by `grad`/`jvp`/... so that leaving the graph is an error.
+
+    ``math.sin(x)`` or ``float(x)`` turns a Value (or a Dual) into a plain
+    float, and whatever is computed from it has no gradient: a silent 0.
+    Inside this block ``float()`` of a node raises instead, as JAX refuses
+    to turn a tracer into a number. (``x.data`` still reads the number on purpose.)
+    """
+    token = _transforming.set(name)
+    try:
+        yield
+    finally:
+        _transforming.reset(token)
+
+
+def refuse_float(node) -> None:
+    """Raise if ``float(node)`` would leave the graph of a running transformation (see `running_under`)."""
+    name = _transforming.get()
+    if name is not None:
+        kind = type(node).__name__
+        raise TypeError(f"float() of a {kind} inside {name}(): the number leaves the graph, so everything computed "
+                        f"from it would get a gradient of 0 without a word. Keep it a {kind} (x.sin(), F.sin(x) "
+                        f"instead of math.sin(x)), or read x.data to use the plain number on purpose")
 
 
 def check_finite(number, what: str) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from autograd.modes import branch_observer
 
+__all__: list[str] = []  # a mixin of Value and Tensor
+
 
 class ComparedByData:
     """``< <= > >=`` look at the data and return plain bools (boolean arrays for a Tensor), like

@@ -34,7 +34,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from autograd import arguments
 from autograd import functions as F
+
+__all__ = ["Primitive", "power"]
 
 _ANYWHERE = (-math.inf, math.inf)
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+(\.\d*)?([eE][+-]?\d+)?")
@@ -82,11 +85,31 @@ class Primitive:
     constant: float | None = None
 
     def __post_init__(self):
+        for field_name in ("name", "symbol", "expression"):
+            arguments.text(field_name, getattr(self, field_name))
+        arguments.function("forward", self.forward)
+        arguments.function("partials", self.partials)
+        if isinstance(self.formulas, str) or not isinstance(self.formulas, tuple) or \
+                not all(isinstance(f, str) for f in self.formulas):
+            raise TypeError(f"formulas must be a tuple of strings, one per input, like ('1 - tanh(x)^2',), "
+                            f"got {arguments.shown(self.formulas)}")
         if not 1 <= len(self.formulas) <= 2:
             raise ValueError(f"a scalar primitive takes one or two inputs; {self.name} has "
                              f"{len(self.formulas)} formulas")
         if not self.domains:  # frozen: set the default the only way a frozen dataclass allows
             object.__setattr__(self, "domains", (_ANYWHERE,) * len(self.formulas))
+        if (not isinstance(self.domains, tuple) or len(self.domains) != len(self.formulas)
+                or not all(isinstance(d, tuple) and len(d) == 2 for d in self.domains)):
+            raise TypeError(f"domains must be one (low, high) pair per input, got {arguments.shown(self.domains)}")
+        for low, high in self.domains:
+            if arguments.real("domains", low, finite=False) >= arguments.real("domains", high, finite=False):
+                raise ValueError(f"each domain (low, high) needs low < high, got {self.domains!r}")
+        if not isinstance(self.kinks, tuple):
+            raise TypeError(f"kinks must be a tuple of numbers, got {arguments.shown(self.kinks)}")
+        for kink in self.kinks:
+            arguments.real("kinks", kink)
+        if self.constant is not None:
+            arguments.real("constant", self.constant, finite=False)
 
     def __call__(self, *operands):
         """Apply the primitive: to floats (its value), Duals (forward mode) or Values (one recorded node)."""
@@ -171,7 +194,7 @@ def power(n: float) -> Primitive:
     exponent, ``x^2 ln(x)``, is nan for negative x, and a constant has no use
     for it. So a constant exponent is part of the operation, not an input.
     """
-    return _power_of(float(n))  # float first: power(2) and power(2.0) are one primitive
+    return _power_of(arguments.real("n", n))  # float first: power(2) and power(2.0) are one primitive
 
 
 @lru_cache(maxsize=256)

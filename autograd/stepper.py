@@ -24,8 +24,11 @@ import json
 import uuid
 import xml.etree.ElementTree as ET
 
+from autograd import arguments
 from autograd.explain import Trace
 from autograd.viz import FIELDS, draw_dot
+
+__all__ = ["stepper_page", "stepper_fragment"]
 
 SVG = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG)
@@ -235,6 +238,7 @@ SCRIPT = """
 
 def stepper_fragment(trace: Trace, rankdir: str = "LR") -> str:
     """The stepper as an HTML fragment (a <div> with its style, SVG and script) for a page or a notebook."""
+    _check_trace(trace, rankdir)
     uid = f"autograd-stepper-{uuid.uuid4().hex[:12]}"
     prefix = f"{uid}-"
     svg, node_ids, edge_ids = tagged_svg(trace, prefix, rankdir)
@@ -265,6 +269,13 @@ def stepper_fragment(trace: Trace, rankdir: str = "LR") -> str:
 
 def stepper_page(trace: Trace, rankdir: str = "LR") -> str:
     """The stepper as a complete HTML page: open it from disk in any browser."""
+    _check_trace(trace, rankdir)
     title = html.escape(f"chain rule: {trace.name(trace.root)}" + (f" = {trace.title}" if trace.title else ""))
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
             f'</head>\n<body>\n{stepper_fragment(trace, rankdir)}\n</body>\n</html>\n')
+
+
+def _check_trace(trace, rankdir) -> None:
+    if not isinstance(trace, Trace):
+        raise TypeError(f"trace must be what autograd.explain.explain(root) returns, got {arguments.shown(trace)}")
+    arguments.one_of("rankdir", rankdir, ("LR", "TB"))

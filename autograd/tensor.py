@@ -43,9 +43,12 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from autograd import arguments
 from autograd import tensor_ops as ops
 from autograd.modes import RECORDING, check_finite, current
 from autograd.node import ComparedByData
+
+__all__ = ["Tensor", "matmul", "affine", "concatenate", "stack", "softmax", "log_softmax", "cross_entropy"]
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -69,8 +72,8 @@ class Tensor(ComparedByData):
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
         self.data = _as_array(data, dtype)
         self.grad = None
-        self.label = label
-        self.requires_grad = bool(requires_grad)
+        self.label = arguments.text("label", label)
+        self.requires_grad = arguments.flag("requires_grad", requires_grad)
         self._op = None          # the primitive that made this tensor; None for a leaf
         self._parents = ()       # its inputs, in argument order
         self._params = _NO_PARAMS  # its non-differentiable arguments (axis, shape, index...)
@@ -332,7 +335,7 @@ for _name in ops.UNARY_METHODS:
 
 def matmul(a, b) -> Tensor:
     """``a @ b`` for 1-D, 2-D and stacked (N-D) operands, as `numpy.matmul`."""
-    return _tensor(a) @ b
+    return _apply(ops.matmul, (_tensor(a), _tensor(b)))
 
 
 def affine(x, W, b) -> Tensor:
@@ -348,22 +351,31 @@ def affine(x, W, b) -> Tensor:
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
     """Join tensors along an existing axis, as `numpy.concatenate`."""
-    return _apply(ops.concatenate, tuple(_tensor(t) for t in tensors), {"axis": axis})
+    return _apply(ops.concatenate, _sequence("tensors", tensors), {"axis": arguments.integer("axis", axis)})
 
 
 def stack(tensors, axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis, as `numpy.stack`."""
-    return _apply(ops.stack, tuple(_tensor(t) for t in tensors), {"axis": axis})
+    return _apply(ops.stack, _sequence("tensors", tensors), {"axis": arguments.integer("axis", axis)})
 
 
 def softmax(x, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis`, computed without overflow (the maximum is subtracted first)."""
-    return _apply(ops.softmax, (_tensor(x),), {"axis": axis})
+    return _apply(ops.softmax, (_tensor(x),), {"axis": arguments.integer("axis", axis)})
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
     """log(softmax(x)) along `axis`, as x - max - log(sum(exp(x - max))): no overflow, no log(0)."""
-    return _apply(ops.log_softmax, (_tensor(x),), {"axis": axis})
+    return _apply(ops.log_softmax, (_tensor(x),), {"axis": arguments.integer("axis", axis)})
+
+
+def _sequence(name: str, tensors) -> tuple:
+    """A list or tuple of tensors (or arrays) to join, at least one."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name} must be a list or tuple of tensors, got {arguments.shown(tensors)}")
+    if not tensors:
+        raise ValueError(f"{name} is empty: there is nothing to join")
+    return tuple(_tensor(t) for t in tensors)
 
 
 def cross_entropy(logits, targets) -> Tensor:
@@ -515,9 +527,7 @@ def _as_array(data, dtype) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Tensor holds floating-point numbers; dtype={dtype} is not a floating type")
+        dtype = arguments.floating_dtype("dtype", dtype)
     try:
         array = np.array(data, dtype=dtype)
     except (TypeError, ValueError) as error:

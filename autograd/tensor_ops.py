@@ -53,6 +53,8 @@ import numpy as np
 from autograd import functions as F
 from autograd import ops as scalar_ops
 
+__all__: list[str] = []  # the tensor table: reached through Tensor's methods
+
 
 @dataclass(frozen=True, eq=False)
 class TensorPrimitive:

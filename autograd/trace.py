@@ -31,6 +31,8 @@ from autograd.functions import REAL_TYPES
 from autograd.modes import enable_grad, observe_branches
 from autograd.value import Value
 
+__all__: list[str] = []  # used by autograd.compile, not an API of its own
+
 
 @dataclass(frozen=True)
 class Branch:

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from autograd import ops
+from autograd import arguments, ops
 from autograd.dual import Dual, push_forward
 from autograd.functions import REAL_TYPES
 from autograd.graph import chain_rule
-from autograd.modes import RECORDING, check_finite, current
+from autograd.modes import RECORDING, check_finite, current, refuse_float
 from autograd.node import ComparedByData
+
+__all__ = ["Value", "apply"]
 
 _new = object.__new__
 
@@ -45,6 +47,8 @@ class Value(ComparedByData):
     def __init__(self, data, label: str = ""):
         self.data = _as_data(data)
         self.grad = 0.0
+        if type(label) is not str:
+            raise TypeError(f"label must be a string, got {arguments.shown(label)}")
         self.label = label
         self._op = None  # the primitive that made this node; None for a leaf
         self._a = None   # its first input
@@ -77,6 +81,7 @@ class Value(ComparedByData):
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
+        refuse_float(self)  # inside grad(f), float(x) would cut x out of the graph: an error, not a silent 0
         return float(self.data)
 
 
@@ -127,6 +132,8 @@ def apply(op: ops.Primitive, *operands):
     forward; on plain numbers it is just ``op.forward``. This is how a
     primitive of your own joins the engine (see `ops.Primitive`).
     """
+    if not isinstance(op, ops.Primitive):
+        raise TypeError(f"op must be an autograd.ops.Primitive (a row of the table), got {arguments.shown(op)}")
     if len(operands) != op.arity:
         raise TypeError(f"{op.expression} takes {op.arity} operand(s), got {len(operands)}")
     if any(isinstance(x, Value) for x in operands):

@@ -41,6 +41,10 @@ from collections.abc import Callable, Iterable
 import graphviz
 import numpy as np
 
+from autograd import arguments
+
+__all__ = ["draw_dot", "to_dot", "GraphvizNotFound", "dot_available"]
+
 FIELDS = ("label", "data", "grad")
 """The fields a value box can show, in the order they are drawn."""
 
@@ -332,14 +336,22 @@ def draw_dot(root, *, rankdir: str = "LR", show: Iterable[str] = FIELDS, fmt: st
     describe   a function ``node -> {field: text}`` replacing the default text of
                each box (see `describe_node`); the chain-rule stepper writes its own names with it
     """
-    if rankdir not in ("LR", "TB"):
-        raise ValueError(f"rankdir must be 'LR' or 'TB', not {rankdir!r}")
+    arguments.node("root", root)
+    arguments.one_of("rankdir", rankdir, ("LR", "TB"))
+    if isinstance(show, str) or not isinstance(show, Iterable):
+        raise TypeError(f"show must be a tuple of fields from {FIELDS}, got {arguments.shown(show)}")
     show = tuple(show)
-    unknown = set(show) - set(FIELDS)
+    unknown = [field for field in show if field not in FIELDS]
     if unknown:
-        raise ValueError(f"show takes fields from {FIELDS}, not {sorted(unknown)}")
-    if color not in (None, "grad"):
-        raise ValueError(f"color must be None or 'grad', not {color!r}")
+        raise ValueError(f"show takes fields from {FIELDS}, not {unknown}")
+    fmt = arguments.number_format("fmt", fmt)
+    arguments.one_of("color", color, (None, "grad"))
+    max_nodes = arguments.optional(arguments.integer, "max_nodes", max_nodes, low=1)
+    max_depth = arguments.optional(arguments.integer, "max_depth", max_depth, low=0)
+    if graph_label is not None:
+        arguments.text("graph_label", graph_label)
+    if describe is not None:
+        arguments.function("describe", describe)
 
     nodes = walk(root)
     drawn_ids, depth_limit = _choose_nodes(root, nodes, max_nodes, max_depth)

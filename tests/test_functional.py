@@ -1,6 +1,7 @@
 """grad, value_and_grad, jvp, vjp, derivative, hessian: first and higher order."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -107,3 +108,65 @@ def test_the_functional_api_never_writes_grad():
     w = Value(2.0)  # say, a model parameter the function closes over
     assert grad(lambda x: x * w)(3.0) == 2.0
     assert w.grad == 0.0
+
+
+# --- no silent zero gradients, no raw internal errors (issue 12) ----------------------
+
+@pytest.mark.parametrize("f, words", [
+    (lambda x: (x, x), "got (Value"),
+    (lambda x: None, "got None"),
+    (lambda x: "x", "got 'x'"),
+    (lambda x: [x * 2], "once per output"),
+])
+def test_grad_of_a_function_that_does_not_return_one_number_is_an_error(f, words):
+    with pytest.raises(TypeError, match="must return one number") as error:
+        grad(f)(1.0)
+    assert words in str(error.value)
+
+
+@pytest.mark.parametrize("f", [lambda x: math.sin(x), lambda x: float(x) * 2, lambda x: x * math.exp(x)])
+def test_leaving_the_graph_inside_grad_is_an_error_not_a_silent_zero(f):
+    """math.sin(x) and float(x) turn x into a plain float: its gradient would be a silent 0 (JAX refuses too)."""
+    with pytest.raises(TypeError, match=r"float\(\) of a Value inside grad\(\)"):
+        grad(f)(0.5)
+    with pytest.raises(TypeError, match=r"float\(\) of a Dual inside jvp\(\)"):
+        jvp(f, (0.5,), (1.0,))
+
+
+def test_float_of_a_value_still_works_outside_grad_and_data_inside():
+    assert float(Value(2.5)) == 2.5
+    assert grad(lambda x: x * x.data)(3.0) == 3.0  # x.data: the plain number, on purpose
+
+
+@pytest.mark.parametrize("argnums, error, words", [
+    (5, ValueError, "argnums=5, but the function was called with 1 argument"),
+    ((0, 3), ValueError, "must be from -1 to 0"),
+    ((0, 0), ValueError, "names an argument twice"),
+    ((), ValueError, "argnums is empty"),
+    (1.5, TypeError, "argnums must be an int or a tuple of ints"),
+    (("a",), TypeError, "argnums must be an integer"),
+])
+def test_grad_checks_argnums(argnums, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        grad(lambda x: x * x, argnums=argnums)(2.0)
+
+
+def test_negative_argnums_count_from_the_end():
+    assert grad(lambda a, b: a * b, argnums=-1)(2.0, 3.0) == 2.0
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: grad(3.0), TypeError, "f must be a function"),
+    (lambda: grad(lambda x: x)("a"), TypeError, "grad: argument 0 must be a real number, got 'a'"),
+    (lambda: grad(lambda x: x)(np.ones(3)), TypeError, "for arrays, use Tensor"),
+    (lambda: jvp(lambda x: x, 1.0, 1.0), TypeError, "primals must be a tuple"),
+    (lambda: jvp(lambda x: x, (1.0,), ("a",)), TypeError, "tangents[0] must be a real number"),
+    (lambda: jvp(lambda x: None, (1.0,), (1.0,)), TypeError, "must return a number"),
+    (lambda: vjp(lambda x: x * 2, 1.0)[1]("a"), TypeError, "cotangent must be a real number"),
+    (lambda: vjp(lambda x: (x, x), 1.0), TypeError, "must return one number"),
+    (lambda: hessian(lambda x: x)(), ValueError, "at least one argument"),
+    (lambda: derivative(None), TypeError, "f must be a function"),
+])
+def test_the_functional_api_checks_its_arguments(call, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        call()

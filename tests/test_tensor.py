@@ -51,7 +51,7 @@ def test_creation_rejects_what_is_not_real_numbers(bad):
 
 
 def test_creation_rejects_a_non_floating_dtype():
-    with pytest.raises(TypeError, match="int32 is not a floating type"):
+    with pytest.raises(TypeError, match="dtype must be a floating-point dtype such as numpy.float32, got int32"):
         Tensor([1, 2], dtype=np.int32)
 
 

@@ -1,6 +1,7 @@
 """The public testing API: numerical_grad, check_grads and the hypothesis strategies."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from hypothesis import given
 
 from autograd import Dual, F, Value, ops
 from autograd.ops import Primitive
-from autograd.testing import check_grads, default_step, numerical_grad, strategies
+from autograd.testing import check_grads, default_step, gradient_report, numerical_grad, strategies
 
 
 def test_central_differences_of_known_functions():
@@ -152,3 +153,74 @@ def test_check_grads_on_a_tensor_function_with_a_wrong_rule_fails():
         check_grads(f, (np.array([0.5, -1.0]),))
     with pytest.raises(ValueError, match="first order only"):
         check_grads(lambda x: x.sum(), (Tensor(np.ones(2)),), order=2)
+
+
+# --- no check agrees with what it did not compute (issue 12) ---------------------------
+
+@pytest.mark.parametrize("f, x", [
+    (lambda x: x.log(), -1.0),          # not defined: log of a negative number is nan
+    (lambda x: 1 / x, 0.0),             # a pole: f = inf, reverse -inf, differences across it 2.7e10
+    (lambda x: x.sqrt(), -4.0),
+    (lambda x: x.sqrt(), 0.0),          # d/dx = inf at the edge: no finite difference equals it
+])
+def test_a_nan_or_an_inf_is_never_agreement(f, x):
+    report = gradient_report(f, (x,))
+    assert not report.ok and not report.entries[0].ok
+    assert "FAIL" in str(report)
+    with pytest.raises(AssertionError):
+        check_grads(f, (x,))
+
+
+def test_a_function_not_defined_at_the_point_is_said_in_words():
+    report = gradient_report(lambda x: 1 / x, (0.0,))
+    assert "f = inf at this point" in str(report) and "no derivative" in str(report)
+    assert math.isnan(report.entries[0].values["numeric"])
+    assert "f = nan at this point" in str(gradient_report(lambda x: x.log(), (-1.0,)))
+
+
+def test_near_the_edge_of_the_domain_a_smaller_step_is_taken_and_said():
+    """sqrt at 1e-12: the default step 6e-6 lands at a negative number; a step of ~1e-18 stays inside."""
+    report = check_grads(lambda x: x.sqrt(), (1e-12,))
+    entry = report.entries[0]
+    assert entry.values["numeric"] == pytest.approx(5e5, rel=1e-8)
+    assert "left the function's domain" in entry.note and "smaller step" in entry.note
+    assert "[1]" in str(report)
+    assert numerical_grad(lambda x: x.log(), Value(2e-6)) == pytest.approx(5e5, rel=1e-6)
+
+
+def test_at_the_very_edge_a_one_sided_difference_is_used_and_said():
+    from autograd.testing.numerical import estimate_derivative
+
+    estimate = estimate_derivative(lambda t: math.sqrt(t - 1) * (t - 1) if t >= 1 else math.nan, 1.0)
+    assert "one-sided" in estimate.note
+    assert estimate.value == pytest.approx(0.0, abs=1e-2)  # d/dt (t-1)^1.5 = 0 at t = 1
+
+
+def test_nan_inside_a_tensor_check_is_a_disagreement():
+    """The old checker marked both rows ok: nan - nan compared as a difference of 0."""
+    report = gradient_report(lambda x: x.log().sum(), (np.array([1.0, -1.0]),))
+    assert not report.ok and not any(e.ok for e in report.entries)
+    assert "sum(f * v) = nan at this point" in str(report)
+
+
+def test_the_report_is_a_table_in_a_repl_too():
+    report = check_grads(lambda x: x * x, (3.0,))
+    assert repr(report) == str(report) and "derivative" in repr(report) and "ok" in repr(report)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: check_grads("x", (1.0,)), TypeError, "f must be a function"),
+    (lambda: check_grads(lambda x: x, 1.0), TypeError, "args must be a tuple"),
+    (lambda: check_grads(lambda x: x, ()), ValueError, "args is empty"),
+    (lambda: check_grads(lambda x: x, ("a",)), TypeError, "args[0] must be a real number"),
+    (lambda: check_grads(lambda x: x, (1.0,), atol=-1), ValueError, "atol"),
+    (lambda: check_grads(lambda x: x, (1.0,), rtol=math.nan), ValueError, "rtol"),
+    (lambda: check_grads(lambda x: x, (1.0,), eps=0.0), ValueError, "eps"),
+    (lambda: check_grads(lambda x: x, (1.0,), order=3), ValueError, "order"),
+    (lambda: check_grads(lambda x: x, (1.0,), modes=()), ValueError, "modes"),
+    (lambda: check_grads(lambda x: x, (1.0,), modes="rev"), TypeError, "modes"),
+    (lambda: numerical_grad(lambda x: x, 1.0, eps=-1e-3), ValueError, "eps"),
+])
+def test_check_grads_checks_its_arguments(call, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        call()

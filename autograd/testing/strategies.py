@@ -26,7 +26,9 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograd import ops
+from autograd import arguments, ops
+
+__all__ = ["floats_in_domain", "expressions", "arrays", "tensors"]
 
 LIMIT = 10.0    # inputs are drawn from [-LIMIT, LIMIT] intersected with the domain
 MARGIN = 0.05   # ... and at least this far from the domain's edges and from kinks
@@ -38,7 +40,12 @@ DEFAULT_PRIMITIVES = tuple(ops.PRIMITIVES.values()) + tuple(ops.power(n) for n i
 
 
 def _primitive(p) -> ops.Primitive:
-    return ops.PRIMITIVES[p] if isinstance(p, str) else p
+    if isinstance(p, str):
+        return ops.PRIMITIVES[arguments.one_of("primitive", p, ops.PRIMITIVES)]
+    if not isinstance(p, ops.Primitive):
+        raise TypeError(f"primitive must be a row of the table (an autograd.ops.Primitive) or its name, "
+                        f"got {arguments.shown(p)}")
+    return p
 
 
 def _inside(x: float, domain, kinks, margin: float) -> bool:
@@ -50,6 +57,8 @@ def _inside(x: float, domain, kinks, margin: float) -> bool:
 def floats_in_domain(primitive, limit: float = LIMIT, margin: float = MARGIN) -> st.SearchStrategy:
     """Tuples of floats, one per input of `primitive` (an `ops.Primitive` or its name), inside its domain."""
     op = _primitive(primitive)
+    limit = arguments.real("limit", limit, low=0, low_open=True)
+    margin = arguments.real("margin", margin, low=0)
 
     def one(domain):
         low, high = max(domain[0], -limit), min(domain[1], limit)
@@ -165,6 +174,13 @@ def expressions(draw, variables=("x", "y"), max_depth: int = 4, primitives=DEFAU
 def arrays(shape=None, dtype=np.float64, elements: st.SearchStrategy | None = None,
            max_dims: int = 3, max_side: int = 4) -> st.SearchStrategy:
     """numpy arrays of moderate floats: a given shape, or hypothesis-chosen shapes (including empty and size-1 dims)."""
+    dtype = arguments.floating_dtype("dtype", dtype)
+    if shape is not None:
+        shape = tuple(arguments.sequence_of_integers("shape", shape, low=0))
+    if elements is not None and not isinstance(elements, st.SearchStrategy):
+        raise TypeError(f"elements must be a hypothesis strategy, got {arguments.shown(elements)}")
+    max_dims = arguments.integer("max_dims", max_dims, low=0, high=32)
+    max_side = arguments.integer("max_side", max_side, low=0, high=1000)
     elements = elements if elements is not None else st.floats(-3.0, 3.0, width=np.dtype(dtype).itemsize * 8)
     shapes = st.just(shape) if shape is not None else hnp.array_shapes(min_dims=0, max_dims=max_dims,
                                                                        min_side=0, max_side=max_side)
@@ -175,4 +191,5 @@ def tensors(shape=None, dtype=np.float64, requires_grad: bool = True, **options)
     """`Tensor`s holding `arrays(shape, dtype, ...)`: ``@given(tensors(shape=(3, 4)))``."""
     from autograd.tensor import Tensor
 
+    arguments.flag("requires_grad", requires_grad)
     return arrays(shape, dtype, **options).map(lambda a: Tensor(a, requires_grad=requires_grad))
