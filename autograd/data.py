@@ -9,11 +9,44 @@ from __future__ import annotations
 import gzip
 import math
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
 
+from autograd.arguments import array, flag, integer, one_of, optional, real, shown
+from autograd.arguments import path as checked_path
+
+__all__ = ["make_moons", "make_spirals", "make_linear", "make_blobs", "load_digits", "read_idx", "load_mnist",
+           "DataLoader", "MAX_SAMPLES", "MAX_NUMBERS", "MAX_CLASSES", "IDX_TYPES", "MNIST_FILES"]
+
 # --- synthetic sets ---------------------------------------------------------------
+
+MAX_SAMPLES = 1_000_000
+"""The most points a synthetic set makes: plenty for any exercise, and a slip such as
+``n_samples=10**30`` is refused at once rather than exhausting the memory."""
+MAX_NUMBERS = 10_000_000  # the most numbers make_blobs puts in X: n_samples * n_features
+MAX_CLASSES = 1_000  # make_spirals draws its arms one by one, in a Python loop
+
+
+def _n_samples(n_samples) -> int:
+    return integer("n_samples", n_samples, low=1, high=MAX_SAMPLES)
+
+
+def _seed(seed) -> int | None:
+    """A seed for `numpy.random.default_rng`: an integer >= 0, or None for a fresh one each time."""
+    return optional(integer, "seed", seed, low=0)
+
+
+def _interval(low_name: str, low, high_name: str, high) -> tuple[float, float]:
+    """Two finite numbers low < high whose difference is finite too (numpy's uniform needs it)."""
+    low, high = real(low_name, low), real(high_name, high)
+    if not low < high:
+        raise ValueError(f"{low_name} must be below {high_name}, got {low_name}={low!r} and {high_name}={high!r}")
+    if not math.isfinite(high - low):
+        raise ValueError(f"{high_name} - {low_name} must be a finite number, got {high!r} - {low!r}")
+    return low, high
+
 
 
 def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = 0):
@@ -23,7 +56,8 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = 0):
     and +1 for the lower one (the labels a max-margin loss wants). Gaussian
     noise of standard deviation `noise` is added to every coordinate.
     """
-    rng = np.random.default_rng(seed)
+    n_samples, noise = _n_samples(n_samples), real("noise", noise, low=0)
+    rng = np.random.default_rng(_seed(seed))
     n_upper = n_samples // 2
     n_lower = n_samples - n_upper
     upper = np.linspace(0.0, np.pi, n_upper)
@@ -43,9 +77,15 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, s
 
     Arm k runs from the centre outwards, its angle turning with the radius r
     in [0, 1]: theta = 4 r + 2 pi k / n_classes, plus noise on the angle.
-    Returns ``(X, y)`` with y the class index 0..n_classes-1.
+    Returns ``(X, y)`` with y the class index 0..n_classes-1; every arm gets
+    a point at least, so n_classes <= n_samples (and at most 1,000).
     """
-    rng = np.random.default_rng(seed)
+    n_samples, noise = _n_samples(n_samples), real("noise", noise, low=0)
+    n_classes = integer("n_classes", n_classes, low=1, high=MAX_CLASSES)
+    if n_classes > n_samples:
+        raise ValueError(f"n_classes must be at most n_samples: {n_classes} arms need {n_classes} points or more, "
+                         f"got n_samples={n_samples}")
+    rng = np.random.default_rng(_seed(seed))
     per_class = [n_samples // n_classes + (k < n_samples % n_classes) for k in range(n_classes)]
     X, y = [], []
     for k, n in enumerate(per_class):
@@ -64,7 +104,10 @@ def make_linear(n_samples: int = 100, a: float = 0.3, b: float = 1.5, noise: flo
 
     Returns ``(x, y)``, both of shape (n_samples,).
     """
-    rng = np.random.default_rng(seed)
+    n_samples, noise = _n_samples(n_samples), real("noise", noise, low=0)
+    a, b = real("a", a), real("b", b)
+    low, high = _interval("low", low, "high", high)
+    rng = np.random.default_rng(_seed(seed))
     x = rng.uniform(low, high, size=n_samples)
     return x, a * x + b + rng.normal(scale=noise, size=n_samples)
 
@@ -73,10 +116,31 @@ def make_blobs(n_samples: int = 100, centers: int | np.ndarray = 3, std: float =
                box: tuple[float, float] = (-10.0, 10.0), seed: int | None = 0):
     """Gaussian clusters: `centers` random centres in `box` (or the given array of them), std `std` each.
 
-    Returns ``(X, y)`` with y the index of the cluster each point was drawn from.
+    `centers` is a count (at most n_samples), or an array of shape (k, features)
+    that sets the centres, and with them the number of features. Returns
+    ``(X, y)`` with y the index of the cluster each point was drawn from.
     """
-    rng = np.random.default_rng(seed)
-    centres = np.asarray(centers, dtype=float) if np.ndim(centers) else rng.uniform(*box, size=(centers, n_features))
+    n_samples, std = _n_samples(n_samples), real("std", std, low=0)
+    n_features = integer("n_features", n_features, low=1, high=MAX_NUMBERS)
+    if not isinstance(box, (tuple, list)):
+        raise TypeError(f"box must be a pair (low, high), got {shown(box)}")
+    if len(box) != 2:
+        raise ValueError(f"box must be a pair (low, high), got {len(box)} numbers: {box!r}")
+    box = _interval("box[0]", box[0], "box[1]", box[1])
+    given = isinstance(centers, (np.ndarray, list, tuple))  # the centres themselves, not their count
+    if given:
+        centres = array("centers", centers, ndim=2, finite=True, nonempty=True).astype(np.float64)
+        count, n_features = centres.shape
+    else:
+        count = integer("centers", centers, low=1)
+    if count > n_samples:
+        raise ValueError(f"centers must be at most n_samples ({n_samples}) clusters, got {count}")
+    if n_samples * n_features > MAX_NUMBERS:
+        raise ValueError(f"make_blobs makes at most {MAX_NUMBERS:,} numbers, but n_samples * n_features = "
+                         f"{n_samples} * {n_features} = {n_samples * n_features:,}")
+    rng = np.random.default_rng(_seed(seed))
+    if not given:
+        centres = rng.uniform(*box, size=(count, n_features))
     y = np.arange(n_samples) % len(centres)
     X = centres[y] + rng.normal(scale=std, size=(n_samples, centres.shape[1]))
     order = rng.permutation(n_samples)
@@ -111,14 +175,15 @@ def read_idx(path: str | Path) -> np.ndarray:
 
     The header is two zero bytes, a type byte, the number of dimensions, then
     each dimension as a big-endian 32-bit integer; the data follow. A file
-    whose header or length does not add up raises ValueError naming it.
+    whose header or length does not add up raises ValueError naming it; one
+    that cannot be read (missing, say) an OSError naming it.
     """
-    path = Path(path)
+    path = checked_path("path", path)
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as bad:
+        except (OSError, EOFError, zlib.error) as bad:  # a bad header, a cut stream, corrupt deflate data
             raise ValueError(f"{path}: not a readable gzip file ({bad})") from bad
     if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in IDX_TYPES:
         raise ValueError(f"{path}: not an IDX file (it should start with 00 00, a type byte and a rank)")
@@ -148,9 +213,9 @@ def load_mnist(path: str | Path, split: str = "train", normalize: bool = True, f
     normalize  pixels as float32 in [0, 1] rather than uint8 0..255
     flatten    X of shape (n, 784) rather than (n, 28, 28)
     """
-    if split not in MNIST_FILES:
-        raise ValueError(f"split must be one of {sorted(MNIST_FILES)}, not {split!r}")
-    directory = Path(path)
+    directory = checked_path("path", path)
+    split = one_of("split", split, MNIST_FILES)
+    normalize, flatten = flag("normalize", normalize), flag("flatten", flatten)
     images_file, labels_file = (_find(directory, name) for name in MNIST_FILES[split])
     images, labels = read_idx(images_file), read_idx(labels_file)
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
@@ -176,17 +241,20 @@ class DataLoader:
 
     def __init__(self, X, y, batch_size: int = 32, shuffle: bool = True, seed: int | None = None,
                  drop_last: bool = False):
-        self.X, self.y = np.asarray(X), np.asarray(y)
+        self.X, self.y = array("X", X, nonempty=True), array("y", y, nonempty=True)
+        for name, held in (("X", self.X), ("y", self.y)):
+            if held.ndim == 0:
+                raise ValueError(f"{name} must be an array of samples, one per row, got a single number: {held!r}")
         if len(self.X) != len(self.y):
             raise ValueError(f"X and y differ in length: {len(self.X)} and {len(self.y)}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
-        self.batch_size, self.shuffle, self.seed, self.drop_last = batch_size, shuffle, seed, drop_last
+        self.batch_size = integer("batch_size", batch_size, low=1)
+        self.shuffle, self.drop_last = flag("shuffle", shuffle), flag("drop_last", drop_last)
+        self.seed = _seed(seed)
         self.passes = 0
 
     def __len__(self) -> int:
         n = len(self.X)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)  # (n / a huge int is 0.0)
 
     def __iter__(self):
         n = len(self.X)

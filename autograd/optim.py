@@ -15,6 +15,10 @@ arrays: ``p.data`` and ``p.grad`` of a scalar `Value` are floats, those of a
 formulas follow `torch.optim`, so switching gives the same numbers (the tests
 compare 100-step trajectories with PyTorch's to 1e-10).
 
+Every argument is checked once, at construction, with torch.optim's rules and
+wording ("Invalid learning rate: lr must be a finite number >= 0, got -1"):
+a bad hyperparameter never gets as far as a step.
+
 Notation below: g the gradient, p the parameter, lr the learning rate, t the
 step count (from 1).
 """
@@ -25,6 +29,13 @@ import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
+
+from autograd.arguments import flag, function, integer, real, shown
+from autograd.tensor import Tensor
+from autograd.value import Value
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "clip_grad_norm_",
+           "clip_grad_value_", "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR"]
 
 
 def _zeros_like(x):
@@ -47,32 +58,119 @@ def _like(new, old):
     return np.asarray(new, dtype=old.dtype) if isinstance(old, np.ndarray) else float(new)
 
 
+# --- what an optimizer is given ---------------------------------------------------------
+
+_PARAMETERS = "an iterable of Values, of Tensors made with requires_grad=True, or of parameter-group dicts"
+
+
+def _listed(name: str, value, accepts: str = _PARAMETERS) -> list:
+    """An iterable as a list; a set is refused, as in torch: its order, and so which state goes with
+    which parameter after a reload, changes from run to run."""
+    if isinstance(value, (Value, Tensor, str, bytes, dict)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be {accepts}, got {shown(value)}")
+    if isinstance(value, (set, frozenset)):
+        raise TypeError(f"{name} must be ordered (a list, say), not a set: a set's order changes from run to run")
+    return list(value)
+
+
+def _parameters(name: str, params) -> list:
+    """The parameters of one group (or of clipping): leaves that can have a gradient, each once.
+
+    A single parameter is taken as a list of one, as torch takes a single tensor.
+    """
+    items = [params] if isinstance(params, (Value, Tensor)) else \
+        _listed(name, params, "an iterable of Values or of Tensors made with requires_grad=True")
+    position: dict[int, int] = {}
+    for i, p in enumerate(items):
+        if isinstance(p, Tensor) and not p.requires_grad:
+            raise TypeError(f"{name}[{i}] is a Tensor made without requires_grad=True: it never has a gradient")
+        if not isinstance(p, (Value, Tensor)):
+            raise TypeError(f"{name}[{i}] must be a Value or a Tensor with requires_grad=True, got {shown(p)}")
+        if p.parents:
+            raise ValueError(f"{name}[{i}] was made by an operation ({p.op}); only leaves (made directly) "
+                             f"can be optimized")
+        if id(p) in position:  # it would be updated twice per step
+            raise ValueError(f"{name} holds the same parameter twice, at {position[id(p)]} and {i}")
+        position[id(p)] = i
+    return items
+
+
+def _saved(check: Callable, name: str, value, **bounds):
+    """`check` on an entry of a saved state dict, where anything wrong (type or value) is a ValueError."""
+    try:
+        return check(name, value, **bounds)
+    except TypeError as error:
+        raise ValueError(str(error)) from None
+
+
+def _entries(name: str, value: dict, keys: set) -> dict:
+    """A saved dict with exactly these keys, or a ValueError saying which are missing or unexpected."""
+    missing, unexpected = sorted(keys - set(value), key=str), sorted(set(value) - keys, key=str)
+    if missing or unexpected:
+        raise ValueError(f"{name} does not fit: missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
+    return value
+
+
+def _learning_rate(lr) -> float:
+    return real("lr", lr, low=0, what="learning rate")
+
+
 class Optimizer:
     """What every optimizer shares: parameter groups, state, zero_grad, state_dict.
 
     ``params`` is an iterable of parameters, or of dicts ``{"params": [...],
     "lr": ...}`` (parameter groups, each with its own hyperparameters; what a
-    group leaves out comes from the constructor's arguments).
+    group leaves out comes from the constructor's arguments; other keys are
+    kept, as in torch). Every hyperparameter, the constructor's and each
+    group's, is checked by the optimizer's `_checked`, with torch.optim's rules.
     """
 
     def __init__(self, params, defaults: dict):
-        self.defaults = dict(defaults)
-        groups = list(params)
-        if not groups:
+        if type(self) is Optimizer:
+            raise TypeError("Optimizer is the base of SGD, Adam and the rest: use one of them, "
+                            "or a subclass that defines _update")
+        if not isinstance(defaults, dict):
+            raise TypeError(f"defaults must be a dict of hyperparameters, got {shown(defaults)}")
+        self.defaults = self._checked(dict(defaults))
+        items = _listed("params", params)
+        if not items:
             raise ValueError("optimizer got an empty parameter list")
-        if not isinstance(groups[0], dict):
-            groups = [{"params": groups}]
         self.param_groups: list[dict] = []
-        for group in groups:
-            self.add_param_group(group)
+        if any(isinstance(item, dict) for item in items):
+            if not all(isinstance(item, dict) for item in items):
+                raise TypeError("params mixes parameter-group dicts with parameters: give a list of either")
+            for i, group in enumerate(items):
+                self._add_group(group, f"params[{i}]")
+        else:
+            self._add_group({"params": items}, "params", params_name="params")
         self.state: dict[int, dict] = {}  # keyed by id(parameter); see state_dict for the saved form
 
     def add_param_group(self, group: dict) -> None:
-        group = {**self.defaults, **group, "params": list(group["params"])}
+        """Add a group ``{"params": [...], "lr": ..., ...}``; what it leaves out comes from the defaults."""
+        self._add_group(group, "group")
+
+    def _add_group(self, group, name: str, params_name: str | None = None) -> None:
+        if not isinstance(group, dict):
+            raise TypeError(f"{name} must be a parameter group, a dict with a 'params' entry, got {shown(group)}")
+        if "params" not in group:
+            raise ValueError(f"{name} has no 'params' entry (its keys: {sorted(group, key=str)})")
+        params = _parameters(params_name or f"{name}['params']", group["params"])
         seen = {id(p) for g in self.param_groups for p in g["params"]}
-        if any(id(p) in seen for p in group["params"]):
+        if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
-        self.param_groups.append(group)
+        settings = self._checked({**self.defaults, **{k: v for k, v in group.items() if k != "params"}})
+        self.param_groups.append({**settings, "params": params})
+
+    def _checked(self, settings: dict) -> dict:
+        """The hyperparameters of one group, checked and in normal form (floats, bools); other keys kept.
+
+        Each optimizer checks its own, with torch.optim's rules and wording.
+        """
+        return settings
+
+    def _state_keys(self, group: dict) -> set:
+        """What one parameter's state holds once it has been updated under `group`'s settings."""
+        return set()
 
     def parameters(self) -> list:
         return [p for group in self.param_groups for p in group["params"]]
@@ -111,14 +209,70 @@ class Optimizer:
         }
 
     def load_state_dict(self, state_dict: dict) -> None:
-        groups = state_dict["param_groups"]
-        if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
-            raise ValueError("the saved parameter groups do not match this optimizer's")
-        params = self.parameters()
-        for group, saved in zip(self.param_groups, groups):
-            group.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = {id(params[int(i)]): {k: _copy(v) for k, v in s.items()}
-                      for i, s in state_dict["state"].items()}
+        """Resume from `state_dict()`'s output (of an optimizer of this kind over parameters of the same shapes).
+
+        As in torch, the saved groups are matched with this optimizer's in
+        order, and their parameters one by one. Everything is checked first
+        (the groups' sizes and hyperparameters, every state entry's keys and
+        shapes) and a ValueError says what does not fit; only then does
+        anything change. (A nan in the state is kept: it is the run's history.)
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"state_dict must be a dict (from state_dict()), got {shown(state_dict)}")
+        _entries("state_dict", state_dict, {"state", "param_groups"})
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or not all(
+                isinstance(g, dict) and isinstance(g.get("params"), (list, tuple)) for g in saved_groups):
+            raise ValueError("state_dict['param_groups'] must be a list of dicts, each with a 'params' list")
+        saved_sizes = [len(g["params"]) for g in saved_groups]
+        sizes = [len(g["params"]) for g in self.param_groups]
+        if saved_sizes != sizes:
+            raise ValueError(f"the saved parameter groups do not match this optimizer's: they hold {saved_sizes} "
+                             f"parameters, this optimizer's {sizes}")
+        if not isinstance(saved_state, dict):
+            raise ValueError(f"state_dict['state'] must be a dict, got {shown(saved_state)}")
+        new_settings, parameter_of = [], {}  # each group's new settings; saved index -> (parameter, its settings)
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            name = f"state_dict['param_groups'][{i}]"
+            merged = {k: v for k, v in {**group, **saved}.items() if k != "params"}
+            try:
+                settings = self._checked(merged)
+            except (TypeError, ValueError) as error:  # a malformed dict is a wrong value, whatever is wrong in it
+                raise ValueError(f"{name}: {error}") from None
+            new_settings.append(settings)
+            for index, p in zip(saved["params"], group["params"]):
+                if isinstance(index, bool) or not isinstance(index, int) or index in parameter_of:
+                    raise ValueError(f"{name}['params'] must hold distinct integer indices, got {shown(index)}")
+                parameter_of[index] = (p, settings)
+        state = {}
+        for index, entry in saved_state.items():
+            if index not in parameter_of:
+                raise ValueError(f"state_dict['state'] has an entry for parameter {index!r}, which no group lists")
+            p, settings = parameter_of[index]
+            state[id(p)] = self._loaded_state(f"state_dict['state'][{index!r}]", entry, p, settings)
+        for group, settings in zip(self.param_groups, new_settings):
+            group.update(settings)
+        self.state = state
+
+    def _loaded_state(self, name: str, entry, p, settings: dict) -> dict:
+        """One parameter's saved state, checked against what its update reads, and copied."""
+        if not isinstance(entry, dict):
+            raise ValueError(f"{name} must be a dict, got {shown(entry)}")
+        missing = self._state_keys(settings) - set(entry)
+        if entry and missing:  # (an empty entry is a parameter not yet updated)
+            raise ValueError(f"{name} lacks {sorted(missing)}, which {type(self).__name__} needs")
+        loaded = {}
+        for key, value in entry.items():
+            if key == "step":
+                loaded[key] = _saved(integer, f"{name}['step']", value, low=0)
+                continue
+            number = isinstance(value, (np.ndarray, np.generic, float, int)) and not isinstance(value, bool)
+            array = np.asarray(value) if number else None
+            if array is None or array.dtype.kind not in "iuf" or array.shape != np.shape(p.data):
+                raise ValueError(f"{name}[{key!r}] must be a number or an array of the parameter's shape "
+                                 f"{np.shape(p.data)}, got {shown(value)}")
+            loaded[key] = np.array(array, dtype=p.data.dtype) if isinstance(p.data, np.ndarray) else float(array)
+        return loaded
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v}" for k, v in self.defaults.items())
@@ -136,10 +290,22 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0):
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
                                       weight_decay=weight_decay))
+
+    def _checked(self, settings):
+        checked = {**settings, "lr": _learning_rate(settings["lr"]),
+                   "momentum": real("momentum", settings["momentum"], low=0, what="momentum value"),
+                   "dampening": real("dampening", settings["dampening"], low=0, high=1, what="dampening value"),
+                   "nesterov": flag("nesterov", settings["nesterov"]),
+                   "weight_decay": real("weight_decay", settings["weight_decay"], low=0, what="weight_decay value")}
+        if checked["nesterov"] and (checked["momentum"] <= 0 or checked["dampening"] != 0):
+            raise ValueError(f"Nesterov momentum requires a momentum and zero dampening, got "
+                             f"momentum={checked['momentum']} and dampening={checked['dampening']}")
+        return checked
+
+    def _state_keys(self, group):
+        return {"momentum_buffer"} if group["momentum"] else set()
 
     def _update(self, p, g, state, group):
         if group["weight_decay"]:
@@ -168,6 +334,17 @@ class Adagrad(Optimizer):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 
+    def _checked(self, settings):
+        return {**settings, "lr": _learning_rate(settings["lr"]),
+                "lr_decay": real("lr_decay", settings["lr_decay"], low=0, what="lr_decay value"),
+                "weight_decay": real("weight_decay", settings["weight_decay"], low=0, what="weight_decay value"),
+                "initial_accumulator_value": real("initial_accumulator_value", settings["initial_accumulator_value"],
+                                                  low=0, what="initial_accumulator_value value"),
+                "eps": real("eps", settings["eps"], low=0, what="epsilon value")}
+
+    def _state_keys(self, group):
+        return {"step", "sum"}
+
     def _update(self, p, g, state, group):
         if not state:
             state["step"] = 0
@@ -193,6 +370,18 @@ class RMSprop(Optimizer):
                  momentum: float = 0.0, centered: bool = False):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered))
+
+    def _checked(self, settings):
+        # alpha is a smoothing constant: above 1, (1 - alpha) g^2 turns negative and its square root nan
+        return {**settings, "lr": _learning_rate(settings["lr"]),
+                "alpha": real("alpha", settings["alpha"], low=0, high=1, what="alpha value"),
+                "eps": real("eps", settings["eps"], low=0, what="epsilon value"),
+                "weight_decay": real("weight_decay", settings["weight_decay"], low=0, what="weight_decay value"),
+                "momentum": real("momentum", settings["momentum"], low=0, what="momentum value"),
+                "centered": flag("centered", settings["centered"])}
+
+    def _state_keys(self, group):
+        return {"step", "square_avg", "grad_avg", "momentum_buffer"}
 
     def _update(self, p, g, state, group):
         alpha = group["alpha"]
@@ -226,6 +415,15 @@ class Adadelta(Optimizer):
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0):
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
+    def _checked(self, settings):
+        return {**settings, "lr": _learning_rate(settings["lr"]),
+                "rho": real("rho", settings["rho"], low=0, high=1, what="rho value"),
+                "eps": real("eps", settings["eps"], low=0, what="epsilon value"),
+                "weight_decay": real("weight_decay", settings["weight_decay"], low=0, what="weight_decay value")}
+
+    def _state_keys(self, group):
+        return {"step", "square_avg", "acc_delta"}
+
     def _update(self, p, g, state, group):
         rho, eps = group["rho"], group["eps"]
         if not state:
@@ -254,8 +452,23 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False):
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad))
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad))
+
+    def _checked(self, settings):
+        betas = settings["betas"]
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"betas must be a pair of numbers (beta1, beta2), got {shown(betas)}")
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair of numbers (beta1, beta2), got {len(betas)} of them: {betas!r}")
+        return {**settings, "lr": _learning_rate(settings["lr"]),
+                "betas": tuple(real(f"betas[{i}]", beta, low=0, high=1, high_open=True,
+                                    what=f"beta parameter at index {i}") for i, beta in enumerate(betas)),
+                "eps": real("eps", settings["eps"], low=0, what="epsilon value"),
+                "weight_decay": real("weight_decay", settings["weight_decay"], low=0, what="weight_decay value"),
+                "amsgrad": flag("amsgrad", settings["amsgrad"])}
+
+    def _state_keys(self, group):
+        return {"step", "exp_avg", "exp_avg_sq"} | ({"max_exp_avg_sq"} if group["amsgrad"] else set())
 
     def _decay(self, p, g, group):
         """Adam's weight decay: L2 added to the gradient."""
@@ -293,7 +506,8 @@ class AdamW(Adam):
 # --- gradient clipping ------------------------------------------------------------
 
 def _grads(params) -> list:
-    return [p for p in params if p.grad is not None]
+    """The parameters (a single one, or an iterable of them, each once) that have a gradient."""
+    return [p for p in _parameters("params", params) if p.grad is not None]
 
 
 def clip_grad_norm_(params: Iterable, max_norm: float, norm_type: float = 2.0) -> float:
@@ -301,15 +515,19 @@ def clip_grad_norm_(params: Iterable, max_norm: float, norm_type: float = 2.0) -
 
     The norm is taken over every gradient entry at once, as if concatenated:
     ``(sum |g|^norm_type) ** (1 / norm_type)``, or max |g| for ``norm_type=inf``.
+    max_norm >= 0 (inf: measure only); norm_type > 0, inf allowed.
     """
+    max_norm = real("max_norm", max_norm, low=0, finite=False)
+    norm_type = real("norm_type", norm_type, low=0, low_open=True, finite=False)
     params = _grads(params)
     if not params:
         return 0.0
     sizes = [np.abs(np.asarray(p.grad, dtype=np.float64)) for p in params]
     if math.isinf(norm_type):
         total = max(float(s.max(initial=0.0)) for s in sizes)
-    else:
-        total = float(sum(float((s ** norm_type).sum()) for s in sizes) ** (1.0 / norm_type))
+    else:  # in numpy floats, whose overflow is inf (Python's floats raise OverflowError)
+        with np.errstate(over="ignore"):
+            total = float(np.float64(sum(float((s ** norm_type).sum()) for s in sizes)) ** (1.0 / norm_type))
     coefficient = max_norm / (total + 1e-6)
     if coefficient < 1:
         for p in params:
@@ -318,12 +536,19 @@ def clip_grad_norm_(params: Iterable, max_norm: float, norm_type: float = 2.0) -
 
 
 def clip_grad_value_(params: Iterable, clip_value: float) -> None:
-    """Clamp every gradient entry into [-clip_value, clip_value]."""
+    """Clamp every gradient entry into [-clip_value, clip_value] (clip_value >= 0)."""
+    clip_value = real("clip_value", clip_value, low=0, finite=False)
     for p in _grads(params):
         p.grad = _like(np.clip(p.grad, -clip_value, clip_value), p.grad)
 
 
 # --- learning-rate schedules ---------------------------------------------------------
+
+def _optimizer(value) -> Optimizer:
+    if not isinstance(value, Optimizer):
+        raise TypeError(f"optimizer must be an Optimizer (SGD, Adam, ...), got {shown(value)}")
+    return value
+
 
 class LRScheduler:
     """Sets each group's ``lr`` from its initial one and the epoch count; call `step()` once per epoch.
@@ -333,10 +558,14 @@ class LRScheduler:
     """
 
     def __init__(self, optimizer: Optimizer):
-        self.optimizer = optimizer
-        for group in optimizer.param_groups:
-            group.setdefault("initial_lr", group["lr"])
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        if type(self) is LRScheduler:
+            raise TypeError("LRScheduler is the base of StepLR and the rest: use one of them, "
+                            "or a subclass that defines lr_at")
+        self.optimizer = _optimizer(optimizer)
+        self.base_lrs = [real(f"param_groups[{i}]['initial_lr']", group.get("initial_lr", group["lr"]), low=0,
+                              what="learning rate") for i, group in enumerate(optimizer.param_groups)]
+        for group, base in zip(optimizer.param_groups, self.base_lrs):
+            group["initial_lr"] = base
         self.last_epoch = -1
         self.step()
 
@@ -355,14 +584,28 @@ class LRScheduler:
         return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs)}
 
     def load_state_dict(self, state: dict) -> None:
-        self.last_epoch, self.base_lrs = state["last_epoch"], list(state["base_lrs"])
+        """Resume from `state_dict()`'s output; a dict that does not fit raises ValueError, changing nothing."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict (from state_dict()), got {shown(state)}")
+        _entries("state", state, {"last_epoch", "base_lrs"})
+        last_epoch = _saved(integer, "state['last_epoch']", state["last_epoch"], low=0)
+        base_lrs, groups = state["base_lrs"], len(self.optimizer.param_groups)
+        if not isinstance(base_lrs, (list, tuple)) or len(base_lrs) != groups:
+            raise ValueError(f"state['base_lrs'] must be a list of {groups} learning rate(s), one per parameter "
+                             f"group, got {shown(base_lrs)}")
+        self.last_epoch = last_epoch
+        self.base_lrs = [_saved(real, f"state['base_lrs'][{i}]", lr, low=0) for i, lr in enumerate(base_lrs)]
 
 
 class StepLR(LRScheduler):
-    """lr = initial lr * gamma ** (epoch // step_size): drop by gamma every step_size epochs."""
+    """lr = initial lr * gamma ** (epoch // step_size): drop by gamma every step_size epochs.
+
+    step_size >= 1; gamma in [0, 1], a decay (above 1 the rate would grow without bound).
+    """
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1):
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = integer("step_size", step_size, low=1)
+        self.gamma = real("gamma", gamma, low=0, high=1)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, epoch, group_index):
@@ -370,10 +613,10 @@ class StepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """lr = initial lr * gamma ** epoch."""
+    """lr = initial lr * gamma ** epoch, gamma in [0, 1]."""
 
     def __init__(self, optimizer, gamma: float):
-        self.gamma = gamma
+        self.gamma = real("gamma", gamma, low=0, high=1)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, epoch, group_index):
@@ -384,7 +627,8 @@ class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2: half a cosine, then back up."""
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0):  # noqa: N803 - PyTorch's name
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = integer("T_max", T_max, low=1)
+        self.eta_min = real("eta_min", eta_min, low=0)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, epoch, group_index):
@@ -395,11 +639,17 @@ class LambdaLR(LRScheduler):
     """lr = initial lr * lr_lambda(epoch), with one function for all groups or one per group."""
 
     def __init__(self, optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]]):
+        _optimizer(optimizer)
         groups = len(optimizer.param_groups)
-        self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
-        if len(self.lr_lambdas) != groups:
-            raise ValueError(f"LambdaLR needs one function or {groups}, got {len(self.lr_lambdas)}")
+        if isinstance(lr_lambda, (list, tuple)):
+            self.lr_lambdas = [function(f"lr_lambda[{i}]", f) for i, f in enumerate(lr_lambda)]
+            if len(self.lr_lambdas) != groups:
+                raise ValueError(f"Expected {groups} lr_lambdas (one per parameter group), but got {len(lr_lambda)}")
+        else:
+            self.lr_lambdas = [function("lr_lambda", lr_lambda)] * groups
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, epoch, group_index):
-        return base_lr * self.lr_lambdas[group_index](epoch)
+        # the user's function runs once per epoch: its answer is checked here, before it becomes a learning rate
+        factor = real(f"lr_lambda({epoch})", self.lr_lambdas[group_index](epoch), low=0)
+        return base_lr * factor

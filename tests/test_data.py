@@ -110,3 +110,75 @@ def test_dataloader_with_a_seed_repeats_its_batches():
     assert first_passes[0] != first_passes[1]  # a new order on every pass, the same for the same seed
     with pytest.raises(ValueError, match="differ in length"):
         data.DataLoader(X, y[:5])
+
+
+# --- bad input gets a clear, named error (issue 12) ---------------------------------------
+
+@pytest.mark.parametrize("make, options, error, message", [
+    (data.make_moons, {"n_samples": -5}, ValueError, r"n_samples must be an integer >= 1 .* got -5"),
+    (data.make_moons, {"n_samples": 2.5}, TypeError, r"n_samples must be an integer, got 2.5"),
+    (data.make_moons, {"n_samples": 10**30}, ValueError, r"n_samples must be an integer >= 1 and <= 1e\+06"),
+    (data.make_moons, {"noise": -1.0}, ValueError, r"noise must be a finite number >= 0"),
+    (data.make_moons, {"seed": -1}, ValueError, r"seed must be an integer >= 0"),
+    (data.make_moons, {"seed": 1.5}, TypeError, r"seed must be an integer"),
+    (data.make_spirals, {"n_classes": 0}, ValueError, r"n_classes must be an integer >= 1"),
+    (data.make_spirals, {"n_samples": 2, "n_classes": 3}, ValueError, r"n_classes must be at most n_samples"),
+    (data.make_spirals, {"noise": float("nan")}, ValueError, r"noise must be a finite number"),
+    (data.make_linear, {"low": -1e308, "high": 1e308}, ValueError, r"high - low must be a finite number"),
+    (data.make_linear, {"low": 3.0, "high": 1.0}, ValueError, r"low must be below high"),
+    (data.make_linear, {"a": float("inf")}, ValueError, r"a must be a finite number"),
+    (data.make_linear, {"n_samples": "100"}, TypeError, r"n_samples must be an integer, got '100'"),
+    (data.make_blobs, {"centers": 0}, ValueError, r"centers must be an integer >= 1"),
+    (data.make_blobs, {"n_samples": 5, "centers": 10}, ValueError, r"centers must be at most n_samples \(5\)"),
+    (data.make_blobs, {"centers": [1.0, 2.0]}, ValueError, r"centers must have 2 dimension"),
+    (data.make_blobs, {"n_features": 0}, ValueError, r"n_features must be an integer >= 1"),
+    (data.make_blobs, {"n_samples": 10**6, "n_features": 100}, ValueError, r"make_blobs makes at most 10,000,000"),
+    (data.make_blobs, {"std": -1.0}, ValueError, r"std must be a finite number >= 0"),
+    (data.make_blobs, {"box": (1.0, 1.0)}, ValueError, r"box\[0\] must be below box\[1\]"),
+    (data.make_blobs, {"box": 10.0}, TypeError, r"box must be a pair"),
+])
+def test_synthetic_sets_check_their_arguments(make, options, error, message):
+    with pytest.raises(error, match=message):
+        make(**options)
+
+
+X4, y4 = np.arange(8.0).reshape(4, 2), np.arange(4)
+
+
+@pytest.mark.parametrize("args, options, error, message", [
+    ((X4, y4), {"batch_size": 2.5}, TypeError, r"batch_size must be an integer, got 2.5"),
+    ((X4, y4), {"batch_size": 0}, ValueError, r"batch_size must be an integer >= 1, got 0"),
+    ((X4, y4), {"shuffle": "no"}, TypeError, r"shuffle must be True or False"),
+    ((X4, y4), {"drop_last": None}, TypeError, r"drop_last must be True or False"),
+    ((X4, y4), {"seed": 1.5}, TypeError, r"seed must be an integer"),
+    ((X4, y4), {"seed": -1}, ValueError, r"seed must be an integer >= 0"),
+    ((np.ones((0, 2)), np.ones(0)), {}, ValueError, r"X must not be empty"),
+    ((3.0, 3.0), {}, ValueError, r"X must be an array of samples"),
+    ((["a", "b"], [1, 2]), {}, TypeError, r"X must be an array of numbers"),
+    ((X4, None), {}, TypeError, r"y must be an array of numbers"),
+])
+def test_dataloader_checks_its_arguments_when_made_not_when_iterated(args, options, error, message):
+    with pytest.raises(error, match=message):
+        data.DataLoader(*args, **options)
+
+
+def test_a_batch_larger_than_the_data_is_one_batch_however_large():
+    loader = data.DataLoader(X4, y4, batch_size=10**400)  # n / 10**400 is 0.0 in floating point
+    assert len(loader) == 1 and [len(b) for b, _ in loader] == [4]
+
+
+def test_reading_files_checks_paths_and_reports_corrupt_gzip_as_a_value_error(tmp_path):
+    broken = tmp_path / "broken"
+    broken.write_bytes(b"\x1f\x8b\x08\x00" + bytes(6) + b"not deflate data")  # zlib.error, before
+    with pytest.raises(ValueError, match="broken: not a readable gzip file"):
+        data.read_idx(broken)
+    with pytest.raises(TypeError, match="path must be a path"):
+        data.read_idx(None)
+    with pytest.raises(ValueError, match="path must be a non-empty path"):
+        data.read_idx("")
+    with pytest.raises(FileNotFoundError, match="missing"):
+        data.read_idx(tmp_path / "missing")
+    with pytest.raises(TypeError, match="normalize must be True or False"):
+        data.load_mnist(tmp_path, normalize=1)
+    with pytest.raises(ValueError, match="split must be one of 'train', 'test'"):
+        data.load_mnist(tmp_path, split="validation")

@@ -72,9 +72,9 @@ def test_loading_a_wrong_state_names_the_key_and_changes_nothing():
     before = [p.data for p in model.parameters()]
     state = model.state_dict()
     missing = {k: v for k, v in state.items() if k != "layers.1.neurons.3.b"}
-    with pytest.raises(KeyError, match=r"missing \['layers.1.neurons.3.b'\]"):
+    with pytest.raises(ValueError, match=r"missing \['layers.1.neurons.3.b'\]"):
         model.load_state_dict(missing)
-    with pytest.raises(KeyError, match=r"unexpected \['extra'\]"):
+    with pytest.raises(ValueError, match=r"unexpected \['extra'\]"):
         model.load_state_dict({**state, "extra": np.zeros(1)})
     wrong = {**{k: v + 1 for k, v in state.items()}, "layers.0.neurons.0.w.0": np.zeros((2, 3))}
     with pytest.raises(ValueError, match=r"'layers.0.neurons.0.w.0' has shape \(2, 3\).*shape \(\)"):
@@ -151,3 +151,97 @@ def test_scalar_losses():
     assert onehot.data == pytest.approx(ce.data)
     with pytest.raises(ValueError, match="reduction"):
         losses.mse_loss(p, [1.0, 1.0], reduction="median")
+
+
+# --- bad input gets a clear, named error (issue 12) ---------------------------------------
+
+@pytest.mark.parametrize("module, inputs, message", [
+    (lambda: nn.MLP(2, [3, 1]), [1.0, 2.0, 3.0], r"MLP\(2, \[3, 1\]\) takes 2 inputs, got 3"),
+    (lambda: nn.MLP(2, [3, 1]), [1.0], r"MLP\(2, \[3, 1\]\) takes 2 inputs, got 1"),
+    (lambda: nn.Layer(2, 4), [1.0, 2.0, 3.0], r"Layer\(2, 4\) takes 2 inputs, got 3"),
+    (lambda: nn.Neuron(3), [1.0], r"Neuron\(3\) takes 3 inputs, got 1"),
+])
+def test_scalar_networks_refuse_the_wrong_number_of_inputs(module, inputs, message):
+    with pytest.raises(ValueError, match=message):  # zip() used to drop the extra inputs, or the missing weights
+        module()(inputs)
+    with pytest.raises(TypeError, match="takes a list of"):
+        module()(0.5)
+
+
+def test_a_hidden_layer_of_one_neuron_feeds_the_next_layer():
+    model = nn.MLP(2, [1, 3], rng=random.Random(0))  # the one neuron hands on a Value, not a list
+    outputs = model([1.0, 2.0])
+    hidden = model.layers[0]([1.0, 2.0])
+    assert [o.data for o in outputs] == [n([hidden]).data for n in model.layers[1].neurons]
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: nn.Neuron(0), ValueError, r"nin must be an integer >= 1, got 0"),
+    (lambda: nn.Neuron(2.0), TypeError, r"nin must be an integer, got 2.0"),
+    (lambda: nn.Neuron(2, nonlin="no"), TypeError, r"nonlin must be True or False"),
+    (lambda: nn.Neuron(2, rng=np.random.default_rng(0)), TypeError, r"rng must be a random.Random"),
+    (lambda: nn.Layer(2, 0), ValueError, r"nout must be an integer >= 1, got 0"),
+    (lambda: nn.Layer(1000, 1000), ValueError, r"Layer\(1000, 1000\) would hold 1,001,000 Values; .* at most 1,000"),
+    (lambda: nn.MLP(2, []), ValueError, r"nouts must hold at least 1"),
+    (lambda: nn.MLP(2, 3), TypeError, r"nouts must be a list of integers"),
+    (lambda: nn.MLP(2, [3, 0]), ValueError, r"nouts\[1\] must be an integer >= 1"),
+    (lambda: nn.MLP(-1, [3]), ValueError, r"nin must be an integer >= 1"),
+])
+def test_scalar_network_constructors_check_their_arguments(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: init.he_normal((0, 3)), ValueError, r"shape\[0\] must be an integer >= 1, got 0"),
+    (lambda: init.xavier_uniform((3, -1)), ValueError, r"shape\[1\] must be an integer >= 1"),
+    (lambda: init.normal((10**30,)), ValueError, r"has 1,000,.* weights; an initialiser makes at most 16,777,216"),
+    (lambda: init.normal("ab"), TypeError, r"shape must be a list of integers"),
+    (lambda: init.normal((2, 2), std=-1.0), ValueError, r"std must be a finite number >= 0"),
+    (lambda: init.uniform((2, 2), 1e308), ValueError, r"bound must be a finite number >= 0 and <= 8.98847e\+307"),
+    (lambda: init.normal((2, 2), dtype=np.int32), TypeError, r"dtype must be a floating-point dtype"),
+    (lambda: init.normal((2, 2), rng=3), TypeError, r"rng must be a numpy Generator"),
+    (lambda: init.generator(random.Random(0)), TypeError, r"rng must be a numpy Generator"),
+    (lambda: init.seed(-1), ValueError, r"n must be an integer >= 0"),
+    (lambda: init.initial((2, 2), True), TypeError, r"scheme must be a std or one of"),
+    (lambda: init.initial((2, 2), -0.5), ValueError, r"scheme must be a finite number >= 0"),
+])
+def test_initialisers_check_their_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+p2 = [Value(0.5), Value(-1.0)]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: losses.mse_loss(p2, [1.0, 2.0, 3.0]), ValueError, r"mse_loss: 2 predictions but 3 targets"),
+    (lambda: losses.mse_loss([], []), ValueError, r"mse_loss: predictions is empty"),
+    (lambda: losses.mse_loss([0.5, 1.0], [1.0, 1.0]), TypeError, r"predictions\[0\] must be a Value, got 0.5"),
+    (lambda: losses.mse_loss("ab", [1.0, 1.0]), TypeError, r"predictions must be a Tensor, a Value or a list"),
+    (lambda: losses.mse_loss(p2, [float("nan"), 1.0]), ValueError, r"targets must hold finite numbers"),
+    (lambda: losses.hinge_loss(p2, [0, 1]), ValueError, r"hinge_loss: labels must be -1 or \+1, got 0"),
+    (lambda: losses.hinge_loss(p2, [1.0]), ValueError, r"hinge_loss: 2 predictions but 1 targets"),
+    (lambda: losses.binary_cross_entropy([Value(1.5)], [1.0]), ValueError, r"probabilities must be in \[0, 1\]"),
+    (lambda: losses.binary_cross_entropy([Value(0.5)], [2.0]), ValueError, r"targets must be in \[0, 1\], got 2.0"),
+    (lambda: losses.cross_entropy([[Value(1.0), Value(2.0)]], np.array([-1])), ValueError,
+     r"labels must lie in \[0, 2\), got -1"),
+    (lambda: losses.cross_entropy([[Value(1.0), Value(2.0)]], np.array([2])), ValueError,
+     r"labels must lie in \[0, 2\), got 2"),
+    (lambda: losses.cross_entropy([[Value(1.0), Value(2.0)], [Value(0.0)]], np.array([0, 0])), ValueError,
+     r"logits\[1\] has 1"),
+    (lambda: losses.cross_entropy([[1.0, 2.0]], np.array([0])), TypeError, r"logits\[0\] must be a list of Values"),
+    (lambda: losses.cross_entropy([[Value(1.0)]], np.array([0, 0])), ValueError, r"1 rows of logits need 1"),
+])
+def test_losses_on_values_check_both_sides(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_module_methods_check_their_arguments():
+    model = micrograd_model()
+    with pytest.raises(TypeError, match="prefix must be a string"):
+        model.named_parameters(prefix=3)
+    with pytest.raises(TypeError, match="mode must be True or False"):
+        model.train("no")
+    assert all(m.training for m in model.modules())

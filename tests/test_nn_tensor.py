@@ -108,3 +108,52 @@ def test_an_mlp_reaches_95_percent_on_the_digits_within_a_minute():
     with no_grad():
         accuracy = (model(X_test).data.argmax(axis=1) == y_test).mean()
     assert accuracy >= 0.95 and elapsed < 60, (accuracy, elapsed)
+
+
+# --- bad input gets a clear, named error (issue 12) ---------------------------------------
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: nn.Linear(0, 3), ValueError, r"in_features must be an integer >= 1, got 0"),  # ZeroDivisionError
+    (lambda: nn.Linear(3, 2.0), TypeError, r"out_features must be an integer, got 2.0"),
+    (lambda: nn.Linear(3, 2, bias=None), TypeError, r"bias must be True or False, got None"),
+    (lambda: nn.Linear(3, 2, init=-1.0), ValueError, r"init must be a finite number >= 0"),
+    (lambda: nn.Linear(3, 2, init="lecun"), ValueError, r"unknown initialisation init='lecun'"),
+    (lambda: nn.Linear(3, 2, init=None), TypeError, r"init must be a std or one of"),
+    (lambda: nn.Linear(3, 2, dtype=np.int32), TypeError, r"dtype must be a floating-point dtype .*got int32"),
+    (lambda: nn.Linear(3, 2, dtype="junk"), TypeError, r"dtype must be a floating-point dtype"),
+    (lambda: nn.Linear(3, 2, rng=3), TypeError, r"rng must be a numpy Generator"),
+    (lambda: nn.Linear(10**6, 10**6), ValueError, r"shape \(1000000, 1000000\) has 1,000,000,000,000 weights"),
+    (lambda: nn.Sequential(nn.ReLU(), 3), TypeError, r"Sequential takes modules .* layer 1 is 3"),
+])
+def test_tensor_layers_check_their_arguments(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_linear_says_in_its_words_that_the_input_has_the_wrong_width():
+    layer = nn.Linear(4, 3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"last dimension is in_features = 4, got an input of shape \(2, 5\)"):
+        layer(np.ones((2, 5)))
+    with pytest.raises(ValueError, match=r"in_features = 4, got an input of shape \(\)"):
+        layer(Tensor(1.0))
+    assert layer(np.ones(4)).shape == (3,)
+
+
+def test_tensor_losses_refuse_shapes_that_would_broadcast():
+    column = Tensor(np.ones((3, 1)), requires_grad=True)  # (3, 1) - (3,) is a (3, 3) table in numpy
+    with pytest.raises(ValueError, match=r"mse_loss: predictions of shape \(3, 1\) and targets of shape \(3,\)"):
+        nn.mse_loss(column, np.zeros(3))
+    with pytest.raises(ValueError, match=r"binary_cross_entropy: predictions of shape \(3, 1\)"):
+        nn.binary_cross_entropy(column * 0.5, np.zeros(3))
+    with pytest.raises(TypeError, match="logits must be a Tensor or a list of lists of Values"):
+        nn.cross_entropy("logits", np.array([0]))
+    with pytest.raises(ValueError, match=r"hinge_loss: labels must be -1 or \+1, got 0.0"):
+        nn.hinge_loss(Tensor(np.ones(2)), np.array([0.0, 1.0]))
+    assert nn.mse_loss(column, np.zeros((3, 1))).item() == 1.0
+
+
+def test_activations_take_arrays_and_refuse_junk_with_a_type_error():
+    np.testing.assert_array_equal(nn.ReLU()(np.array([-1.0, 2.0])).data, [0.0, 2.0])  # AttributeError, before
+    assert nn.Tanh()(Tensor(0.0)).item() == 0.0
+    with pytest.raises(TypeError, match="Tensor holds real numbers"):
+        nn.Sigmoid()("a")

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.arguments import flag, floating_dtype, integer, shown
 from autograd.nn import init as initialisers
 from autograd.nn.module import Module
 from autograd.tensor import Tensor, affine
+from autograd.value import Value
+
+__all__ = ["Linear", "ReLU", "Sigmoid", "Tanh", "Sequential"]
 
 
 class Linear(Module):
@@ -24,16 +28,25 @@ class Linear(Module):
            "he" (and their "_uniform" variants), or a number: normal with that std
     rng    a numpy Generator; by default the one `nn.init.seed` resets
     dtype  float64 by default; float32 for speed
+
+    Calling it checks that the input's last dimension is in_features.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, init: str | float = "default",
                  rng: np.random.Generator | None = None, dtype=np.float64):
-        self.in_features, self.out_features = in_features, out_features
-        weight = initialisers.initial((in_features, out_features), init, rng, dtype)
+        self.in_features = integer("in_features", in_features, low=1)
+        self.out_features = integer("out_features", out_features, low=1)
+        has_bias, dtype = flag("bias", bias), floating_dtype("dtype", dtype)
+        weight = initialisers.initial((self.in_features, self.out_features), initialisers._scheme("init", init),
+                                      rng, dtype)
         self.weight = Tensor(weight, requires_grad=True)
-        self.bias = Tensor(np.zeros(out_features, dtype=dtype), requires_grad=True) if bias else None
+        self.bias = Tensor(np.zeros(self.out_features, dtype=dtype), requires_grad=True) if has_bias else None
 
     def forward(self, x):
+        shape = x.shape if isinstance(x, Tensor) else np.shape(x)
+        if not shape or shape[-1] != self.in_features:  # in our words, before numpy's matmul says it in its own
+            raise ValueError(f"{self!r} takes inputs whose last dimension is in_features = {self.in_features}, "
+                             f"got an input of shape {shape}")
         if self.bias is None:
             return x @ self.weight
         return affine(x, self.weight, self.bias)
@@ -42,9 +55,15 @@ class Linear(Module):
         return f"Linear({self.in_features}, {self.out_features}, bias={self.bias is not None})"
 
 
+def _node(x):
+    """What an activation is given: a Tensor or a Value as it is; numbers and arrays as a constant Tensor
+    (whose constructor refuses anything else with a TypeError)."""
+    return x if isinstance(x, (Tensor, Value)) else Tensor(x)
+
+
 class ReLU(Module):
     def forward(self, x):
-        return x.relu()
+        return _node(x).relu()
 
     def __repr__(self) -> str:
         return "ReLU()"
@@ -52,7 +71,7 @@ class ReLU(Module):
 
 class Sigmoid(Module):
     def forward(self, x):
-        return x.sigmoid()
+        return _node(x).sigmoid()
 
     def __repr__(self) -> str:
         return "Sigmoid()"
@@ -60,7 +79,7 @@ class Sigmoid(Module):
 
 class Tanh(Module):
     def forward(self, x):
-        return x.tanh()
+        return _node(x).tanh()
 
     def __repr__(self) -> str:
         return "Tanh()"
@@ -70,6 +89,9 @@ class Sequential(Module):
     """Modules applied one after the other; ``model[i]`` is the i-th."""
 
     def __init__(self, *layers: Module):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential takes modules (Linear, ReLU, ...); layer {i} is {shown(layer)}")
         self.layers = list(layers)
 
     def forward(self, x):

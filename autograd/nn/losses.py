@@ -15,78 +15,146 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.arguments import array, one_of, shown
+from autograd.tensor import Tensor
+from autograd.tensor import cross_entropy as fused_cross_entropy
 from autograd.value import Value
+
+__all__ = ["mse_loss", "cross_entropy", "binary_cross_entropy", "hinge_loss", "REDUCTIONS", "PROBABILITY_FLOOR"]
 
 REDUCTIONS = ("mean", "sum")
 PROBABILITY_FLOOR = 1e-12  # binary_cross_entropy clips p into [floor, 1 - floor]: log(0) would be -inf
 
 
-def _is_scalar_model(predictions) -> bool:
-    return isinstance(predictions, Value) or isinstance(predictions, (list, tuple))
+def _checked(loss: str, predictions, targets, reduction: str):
+    """Both sides of a loss, checked once: ``(list of Values, 1-D targets)`` or ``(Tensor, targets of its shape)``.
+
+    The sides must pair up exactly. For Tensors that means the same shape:
+    numpy would broadcast (n, 1) predictions against (n,) targets into an
+    (n, n) table, and the loss would be a wrong number rather than an error.
+    """
+    one_of("reduction", reduction, REDUCTIONS)
+    targets = array("targets", targets.data if isinstance(targets, Tensor) else targets, finite=True)
+    if isinstance(predictions, Tensor):
+        if predictions.size == 0:
+            raise ValueError(f"{loss}: predictions is empty, shape {predictions.shape}")
+        if targets.shape != predictions.shape:
+            raise ValueError(f"{loss}: predictions of shape {predictions.shape} and targets of shape "
+                             f"{targets.shape} differ; they must match")
+        return predictions, targets.astype(predictions.dtype)
+    if not isinstance(predictions, (Value, list, tuple)):
+        raise TypeError(f"{loss}: predictions must be a Tensor, a Value or a list of Values, got {shown(predictions)}")
+    items = [predictions] if isinstance(predictions, Value) else list(predictions)
+    if not items:
+        raise ValueError(f"{loss}: predictions is empty")
+    for i, p in enumerate(items):
+        if not isinstance(p, Value):
+            raise TypeError(f"{loss}: predictions[{i}] must be a Value, got {shown(p)}")
+    if targets.size != len(items):
+        raise ValueError(f"{loss}: {len(items)} predictions but {targets.size} targets; they must pair up")
+    return items, targets.ravel()
 
 
 def _reduce(terms, reduction: str):
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
     if isinstance(terms, list):
         total = sum(terms[1:], terms[0])
         return total * (1.0 / len(terms)) if reduction == "mean" else total
     return terms.mean() if reduction == "mean" else terms.sum()
 
 
-def _as_list(predictions) -> list:
-    return [predictions] if isinstance(predictions, Value) else list(predictions)
+def _refuse(loss: str, what: str, numbers: np.ndarray, wrong: np.ndarray, accepted: str) -> None:
+    """A ValueError showing the first of `numbers` where `wrong` holds, if there is one."""
+    if wrong.any():
+        raise ValueError(f"{loss}: {what} must be {accepted}, got {numbers[wrong].flat[0].item()!r}")
 
 
 def mse_loss(predictions, targets, reduction: str = "mean"):
     """Mean (or sum) of squared errors."""
-    if _is_scalar_model(predictions):
-        errors = [(p - t) ** 2 for p, t in zip(_as_list(predictions), np.ravel(targets).tolist(), strict=True)]
-        return _reduce(errors, reduction)
-    return _reduce((predictions - np.asarray(targets, dtype=predictions.dtype)) ** 2, reduction)
+    predictions, targets = _checked("mse_loss", predictions, targets, reduction)
+    if isinstance(predictions, list):
+        return _reduce([(p - t) ** 2 for p, t in zip(predictions, targets.tolist())], reduction)
+    return _reduce((predictions - targets) ** 2, reduction)
 
 
 def hinge_loss(scores, labels, reduction: str = "mean"):
     """relu(1 - y * score) with labels y = +-1: zero once a sample is classified with a margin of 1."""
-    if _is_scalar_model(scores):
-        terms = [(1 - y * s).relu() for s, y in zip(_as_list(scores), np.ravel(labels).tolist(), strict=True)]
-        return _reduce(terms, reduction)
-    return _reduce((1 - scores * np.asarray(labels, dtype=scores.dtype)).relu(), reduction)
+    scores, labels = _checked("hinge_loss", scores, labels, reduction)
+    # 0/1 labels would quietly train a different, wrong loss
+    _refuse("hinge_loss", "labels", labels, ~np.isin(labels, (-1, 1)), "-1 or +1")
+    if isinstance(scores, list):
+        return _reduce([(1 - y * s).relu() for s, y in zip(scores, labels.tolist())], reduction)
+    return _reduce((1 - scores * labels).relu(), reduction)
 
 
 def binary_cross_entropy(probabilities, targets, reduction: str = "mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p (say, a sigmoid's output) and targets t in [0, 1]."""
+    probabilities, targets = _checked("binary_cross_entropy", probabilities, targets, reduction)
+    scalar = isinstance(probabilities, list)
+    p_data = np.array([p.data for p in probabilities]) if scalar else probabilities.data
+    _refuse("binary_cross_entropy", "targets", targets, (targets < 0) | (targets > 1), "in [0, 1]")
+    _refuse("binary_cross_entropy", "probabilities", p_data, (p_data < 0) | (p_data > 1), "in [0, 1]")
     low, high = PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR
-    if _is_scalar_model(probabilities):
+    if scalar:
         terms = []
-        for p, t in zip(_as_list(probabilities), np.ravel(targets).tolist(), strict=True):
+        for p, t in zip(probabilities, targets.tolist()):
             p = p if low <= p.data <= high else Value(min(max(p.data, low), high))  # clipped: no gradient
             terms.append(-(t * p.log() + (1 - t) * (1 - p).log()))
         return _reduce(terms, reduction)
-    t = np.asarray(targets, dtype=probabilities.dtype)
     p = probabilities.clip(low, high)
-    return _reduce(-(t * p.log() + (1 - t) * (1 - p).log()), reduction)
+    return _reduce(-(targets * p.log() + (1 - targets) * (1 - p).log()), reduction)
 
 
 def cross_entropy(logits, targets, reduction: str = "mean"):
     """Softmax cross-entropy: -log softmax(logits)[label], from integer labels or one-hot target rows.
 
     For a tensor model this is one fused, numerically stable primitive
-    (`autograd.tensor.cross_entropy`); for a scalar model, `logits` is one
-    list of class scores per sample, and log-softmax is built from Values
-    with the largest score subtracted first.
+    (`autograd.tensor.cross_entropy`, which checks the targets); for a scalar
+    model, `logits` is one list of class scores per sample, and log-softmax
+    is built from Values with the largest score subtracted first.
     """
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
+    one_of("reduction", reduction, REDUCTIONS)
     if isinstance(logits, (list, tuple)):
-        targets = np.asarray(targets)
-        rows = []
-        for scores, target in zip(logits, targets, strict=True):
+        rows, targets = _scalar_logits(logits, targets)
+        losses = []
+        for scores, target in zip(rows, targets):
             largest = max(s.data for s in scores)
             log_sum = sum((s - largest).exp() for s in scores).log() + largest
             onehot = np.eye(len(scores))[target] if targets.dtype.kind in "iu" else target
-            rows.append(sum((float(w) * (log_sum - s) for w, s in zip(onehot, scores) if w), Value(0.0)))
-        return _reduce(rows, reduction)
-    from autograd.tensor import cross_entropy as fused  # the tensor side of the house
-    loss = fused(logits, targets)  # the mean over the samples
+            losses.append(sum((float(w) * (log_sum - s) for w, s in zip(onehot, scores) if w), Value(0.0)))
+        return _reduce(losses, reduction)
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"cross_entropy: logits must be a Tensor or a list of lists of Values, got {shown(logits)}")
+    loss = fused_cross_entropy(logits, targets)  # the mean over the samples
     return loss if reduction == "mean" else loss * float(np.prod(logits.shape[:-1]))
+
+
+def _scalar_logits(logits, targets) -> tuple[list[list[Value]], np.ndarray]:
+    """The scalar side of cross_entropy: n rows of C Values each; n labels in [0, C) or n rows of C weights."""
+    rows = []
+    for i, row in enumerate(logits):
+        if not isinstance(row, (list, tuple)) or not all(isinstance(s, Value) for s in row):
+            raise TypeError(f"cross_entropy: logits[{i}] must be a list of Values (one per class), got {shown(row)}")
+        rows.append(list(row))
+    if not rows or not rows[0]:
+        raise ValueError("cross_entropy: logits must hold at least one sample of at least one class score")
+    classes = len(rows[0])
+    for i, row in enumerate(rows):
+        if len(row) != classes:
+            raise ValueError(f"cross_entropy: every row of logits needs {classes} scores (as logits[0]); "
+                             f"logits[{i}] has {len(row)}")
+    targets = array("targets", targets.data if isinstance(targets, Tensor) else targets, finite=True)
+    if targets.dtype.kind in "iu":
+        if targets.shape != (len(rows),):
+            raise ValueError(f"cross_entropy: {len(rows)} rows of logits need {len(rows)} integer labels, "
+                             f"got targets of shape {targets.shape}")
+        if targets.min() < 0 or targets.max() >= classes:
+            raise ValueError(f"cross_entropy: labels must lie in [0, {classes}), got "
+                             f"{targets[(targets < 0) | (targets >= classes)][0]}")
+    elif targets.dtype.kind == "f":
+        if targets.shape != (len(rows), classes):
+            raise ValueError(f"cross_entropy: one-hot targets must have the logits' shape ({len(rows)}, {classes}), "
+                             f"got {targets.shape}")
+    else:
+        raise TypeError(f"cross_entropy: targets must be integer labels or float one-hot rows, "
+                        f"not an array of {targets.dtype}")
+    return rows, targets

@@ -19,14 +19,24 @@ that `save` writes to an ``.npz`` file (no pickle) and `load` reads back.
 
 from __future__ import annotations
 
+import errno
+import io
+import math
 import os
-import tempfile
-from collections.abc import Iterator
+import secrets
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 
+from autograd.arguments import array, flag, shown, text
+from autograd.arguments import path as checked_path
 from autograd.value import Value
+
+__all__ = ["Module"]
 
 
 def _is_parameter(x) -> bool:
@@ -48,6 +58,9 @@ class Module:
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, object]]:
         """(name, parameter) for every parameter, in the order they were assigned; shared ones once."""
+        return self._walk(text("prefix", prefix))  # (checked now, not at the first next() of a generator)
+
+    def _walk(self, prefix: str) -> Iterator[tuple[str, object]]:
         seen: set[int] = set()
         stack = [(f"{prefix}{name}", value) for name, value in reversed(list(vars(self).items()))]
         while stack:  # depth first, without recursion, in assignment order
@@ -81,6 +94,7 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Training mode (the default); `eval()` switches it off, for layers that behave differently."""
+        mode = flag("mode", mode)
         for module in self.modules():
             module.training = mode
         return self
@@ -97,46 +111,143 @@ class Module:
     def load_state_dict(self, state: dict) -> None:
         """Copy saved data into the parameters; all of them, or none.
 
-        A missing key, an extra key or a wrong shape raises an error naming
-        the key (and both shapes) before any parameter is touched.
+        A missing key, an extra key, a wrong shape, an entry that is not
+        numbers or holds nan or inf raises an error naming the key (and both
+        shapes) before any parameter is touched.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"state must be a dict of arrays (from state_dict()), got {shown(state)}")
+        self._assign(self._checked_state(state, "state dict"))
+
+    def _checked_state(self, state: Mapping, source: str) -> list[tuple[object, object]]:
+        """(parameter, its new data) for every parameter, each checked against the parameter it is for.
+
+        nan and inf are refused: a model holding them computes nothing but
+        nan, and such a state can only come from a run that diverged.
         """
         params = dict(self.named_parameters())
         missing = [k for k in params if k not in state]
         extra = [k for k in state if k not in params]
         if missing or extra:
-            raise KeyError(f"state dict does not fit {type(self).__name__}: "
-                           f"missing {missing or 'nothing'}, unexpected {extra or 'nothing'}")
+            raise ValueError(f"{source} does not fit {type(self).__name__}: "
+                             f"missing {_some(missing)}, unexpected {_some(extra)}")
+        assignments = []
         for name, p in params.items():
-            have, got = np.shape(p.data), np.shape(state[name])
+            value = array(f"{source} entry {name!r}", state[name])
+            have, got = np.shape(p.data), value.shape
             if have != got:
-                raise ValueError(f"state dict entry {name!r} has shape {got}, but the parameter has shape {have}")
-        for name, p in params.items():
-            value = np.asarray(state[name])
-            p.data = float(value) if isinstance(p, Value) else value.astype(p.data.dtype, copy=True)
+                raise ValueError(f"{source} entry {name!r} has shape {got}, but the parameter has shape {have}")
+            data = float(value) if isinstance(p, Value) else value.astype(p.data.dtype, copy=True)
+            if not np.isfinite(data).all():  # (after the conversion: float64 beyond float32's range is inf)
+                raise ValueError(f"{source} entry {name!r} holds nan or inf, which load refuses")
+            assignments.append((p, data))
+        return assignments
+
+    @staticmethod
+    def _assign(assignments) -> None:
+        for p, data in assignments:
+            p.data = data
 
     def save(self, path: str | Path) -> None:
         """Write `state_dict()` to an ``.npz`` file, atomically.
 
         The file is written under a temporary name in the same folder and
         renamed over `path` only when complete, so a crash halfway leaves the
-        old file (or none), never half of a new one.
+        old file (or none), never half of a new one. It is created as open()
+        would create it: mode 0o666 less the umask. Errors name `path`.
         """
-        path = Path(path)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        path = checked_path("path", path)
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        state = self.state_dict()
+        temporary = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.tmp")
+        try:  # O_EXCL: never someone else's file; 0o666: the kernel applies the umask, as for open()
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except OSError as error:
+            raise _naming(error, path) from None
         try:
             with os.fdopen(handle, "wb") as file:
-                np.savez(file, **self.state_dict())
+                np.savez(file, **state)
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+        except BaseException as error:
+            temporary.unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise _naming(error, path) from None
             raise
 
     def load(self, path: str | Path) -> None:
-        """Read a file written by `save` (no pickle is ever loaded) into the parameters."""
-        with np.load(path, allow_pickle=False) as archive:
-            self.load_state_dict({name: archive[name] for name in archive.files})
+        """Read a file written by `save` into the parameters: all of them, or none.
+
+        Nothing in the file is ever unpickled. Every entry is read and
+        checked first -- numbers only, each named and shaped as a parameter,
+        no nan or inf -- and anything wrong raises ValueError naming the file
+        and the fault; a file that cannot be opened (missing, say) raises
+        OSError. Only then is any parameter changed.
+        """
+        path = checked_path("path", path)
+        self._assign(self._checked_state(_read_arrays(path), str(path)))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _some(names: list, shown_at_most: int = 10) -> str:
+    """``['a', 'b']``, or the first ten and how many more: a message stays readable for a big model."""
+    if not names:
+        return "nothing"
+    more = f" and {len(names) - shown_at_most} more" if len(names) > shown_at_most else ""
+    return f"{names[:shown_at_most]!r}{more}"
+
+
+# --- files -------------------------------------------------------------------------------
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """The same error about `path`, the file the user named, rather than our temporary file."""
+    if error.errno is None:
+        return OSError(f"{path}: {error}")
+    return OSError(error.errno, error.strerror, str(path))  # (OSError picks the subclass from errno)
+
+
+# What corrupt bytes make zipfile, its decompressors and numpy's .npy header reader raise. The
+# bytes are in memory by then, so even an OSError (bz2's "Invalid data stream", a seek to a
+# negative offset) is about the contents, not the file system.
+_CORRUPT = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+            ValueError, struct.error, OSError)
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an .npz file, read without unpickling anything; ValueError naming the file otherwise."""
+    contents = io.BytesIO(path.read_bytes())  # OSError: missing, a folder, not allowed
+    try:
+        with zipfile.ZipFile(contents) as archive:
+            arrays: dict[str, np.ndarray] = {}
+            for info in archive.infolist():
+                name = info.filename.removesuffix(".npy")
+                if name == info.filename or name in arrays:
+                    raise ValueError(f"it holds {info.filename!r}, which is not one more array (.npy)")
+                with archive.open(info) as entry:
+                    arrays[name] = _read_npy(entry, name, info.file_size)
+            return arrays
+    except _CORRUPT as error:
+        raise ValueError(f"{path} is not a model file written by save: {error}") from None
+
+
+def _read_npy(entry, name: str, size: int) -> np.ndarray:
+    """One .npy entry: the header checked (numbers only, a size the entry can hold) before the data is read."""
+    version = np.lib.format.read_magic(entry)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f"entry {name!r} is in .npy format {version}, which load does not read")
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran_order, dtype = read_header(entry)
+    if dtype.hasobject:
+        raise ValueError(f"entry {name!r} holds Python objects (pickled data), and load never unpickles")
+    if dtype.kind not in "biuf":
+        raise ValueError(f"entry {name!r} holds {dtype} data, not real numbers")
+    expected = math.prod(shape) * dtype.itemsize
+    data = entry.read(expected + 1) if expected <= size else b""
+    if len(data) != expected:
+        raise ValueError(f"entry {name!r} should hold {expected} bytes for shape {shape}, but holds "
+                         f"{'fewer' if len(data) < expected else 'more'}")
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")

@@ -50,6 +50,21 @@ __all__ = ["check_grads", "gradient_report", "check_primitive", "GradientReport"
 MODES = ("rev", "fwd")
 
 
+def disagreement(values) -> float:
+    """How far apart the numbers are: the largest |a - b|, or inf when any is nan, or inf against a number.
+
+    The one rule of agreement of every check in `autograd.testing`. Every
+    method giving the very same infinity is agreement (0.0); a nan never
+    agrees with anything, itself included, because nobody computed a number.
+    """
+    values = [float(v) for v in values]
+    if all(math.isfinite(v) for v in values):
+        return max((abs(a - b) for a in values for b in values), default=0.0)
+    if not any(math.isnan(v) for v in values) and all(v == values[0] for v in values):
+        return 0.0
+    return math.inf
+
+
 @dataclass
 class GradientEntry:
     """One derivative, e.g. d f/d x, as each method computed it.
@@ -71,12 +86,7 @@ class GradientEntry:
     @property
     def abs_error(self) -> float:
         """The largest disagreement between two methods: inf when one is nan or inf and another is not."""
-        values = list(self.values.values())
-        if self.finite:
-            return max(abs(a - b) for a in values for b in values)
-        if all(v == values[0] for v in values):  # every method gives the same infinity
-            return 0.0
-        return math.inf
+        return disagreement(self.values.values())
 
     @property
     def rel_error(self) -> float:
@@ -137,9 +147,7 @@ class GradientReport:
     def __str__(self) -> str:
         lines = [self.title(), *self.notes]
         for rows in self.tables():
-            widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-            text = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
-            lines += ["", text[0], "  ".join("-" * w for w in widths), *text[1:]]
+            lines += ["", *text_table(rows)]
         footnotes = self.footnotes()
         return "\n".join(lines + ([""] + footnotes if footnotes else []))
 
@@ -147,12 +155,26 @@ class GradientReport:
 
     def _repr_html_(self) -> str:
         html = [f"<p><code>{escape(line)}</code></p>" for line in (self.title(), *self.notes)]
-        for rows in self.tables():
-            head = "".join(f"<th>{escape(c)}</th>" for c in rows[0])
-            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
-            html.append(f"<table><tr>{head}</tr>{body}</table>")
+        html += [html_table(rows) for rows in self.tables()]
         html += [f"<p><small>{escape(line)}</small></p>" for line in self.footnotes()]
         return "".join(html)
+
+
+def text_table(rows: list[list[str]]) -> list[str]:
+    """A header row and body rows of cells as text lines, right-aligned, the header underlined.
+
+    How every report of `autograd.testing` prints its tables (the one copy of this layout).
+    """
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    text = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    return [text[0], "  ".join("-" * w for w in widths), *text[1:]]
+
+
+def html_table(rows: list[list[str]]) -> str:
+    """The same table as HTML, for Jupyter (every cell escaped)."""
+    head = "".join(f"<th>{escape(c)}</th>" for c in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
+    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _shown(x) -> str:
