@@ -23,6 +23,7 @@ import html
 import json
 import uuid
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from autograd import arguments
 from autograd.explain import Trace
@@ -123,117 +124,10 @@ def _steps_table(trace: Trace) -> str:
     return f'<table class="steps"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-STYLE = """
-.autograd-stepper { font-family: Helvetica, Arial, sans-serif; font-size: 14px; color: #222; }
-.autograd-stepper .controls { display: flex; gap: 6px; align-items: center; margin: 6px 0; flex-wrap: wrap; }
-.autograd-stepper button { font-size: 14px; padding: 3px 10px; }
-.autograd-stepper .explanation { font-family: Menlo, Consolas, monospace; background: #f6f6f0;
-  border-left: 4px solid #d62728; padding: 6px 10px; margin: 6px 0; min-height: 2.6em; white-space: pre-wrap; }
-.autograd-stepper .graph { overflow: auto; max-height: 75vh; border: 1px solid #ddd; }
-.autograd-stepper svg.autograd-graph { max-width: 100%; height: auto; }
-.autograd-stepper g.edge.done path { stroke: #2b7bba; stroke-width: 1.6px; }
-.autograd-stepper g.edge.done polygon { stroke: #2b7bba; fill: #2b7bba; }
-.autograd-stepper g.edge.current path { stroke: #d62728; stroke-width: 3px; }
-.autograd-stepper g.edge.current polygon { stroke: #d62728; fill: #d62728; }
-.autograd-stepper g.node.current polygon,
-.autograd-stepper g.node.current ellipse { stroke: #d62728; stroke-width: 2.5px; }
-.autograd-stepper g.node.source polygon { stroke: #2b7bba; stroke-width: 2px; }
-.autograd-stepper text.unknown { fill: #999; font-style: italic; }
-.autograd-stepper text.grad.known { fill: #2b7bba; font-weight: bold; }
-.autograd-stepper table.steps { border-collapse: collapse; margin-top: 8px; font-size: 12px; }
-.autograd-stepper table.steps td, .autograd-stepper table.steps th { border: 1px solid #ddd; padding: 2px 6px;
-  font-family: Menlo, Consolas, monospace; text-align: left; }
-.autograd-stepper table.steps tr.current { background: #fde0dd; }
-.autograd-stepper table.steps tr.divider td { background: #eee; font-style: italic; }
-"""
-
-SCRIPT = """
-(function () {
-  "use strict";
-  var root = document.getElementById(__ID__);
-  var prefix = __PREFIX__;
-  var data = JSON.parse(root.querySelector("script.stepper-data").textContent);
-  var steps = data.steps;
-  var speed = root.querySelector("select.speed");
-  var timer = null;
-  var at = 0;
-
-  function element(id) { return root.querySelector('[id="' + prefix + id + '"]'); }
-  function field(nodeId, name) { var g = element(nodeId); return g ? g.querySelector("text." + name) : null; }
-  function setText(text, content, value, known) {
-    if (!text) return;
-    text.textContent = content;
-    text.setAttribute("data-value", value);
-    text.classList.toggle("unknown", !known);
-    text.classList.toggle("known", known);
-  }
-  function mark(id, cls) { var e = element(id); if (e) e.classList.add(cls); }
-
-  function reset() {
-    root.querySelectorAll("g.current, g.done, g.source").forEach(function (g) {
-      g.classList.remove("current", "done", "source");
-    });
-    Object.keys(data.nodes).forEach(function (id) {
-      var node = data.nodes[id];
-      if (node.leaf) setText(field(id, "data"), node.data, node.dataValue, true);
-      else setText(field(id, "data"), "data ?", "", false);
-      setText(field(id, "grad"), "grad ?", "", false);
-    });
-  }
-
-  function apply(step, current) {
-    if (step.kind === "forward") {
-      setText(field(step.node, "data"), step.data, step.value, true);
-    } else if (step.kind === "seed" || step.kind === "backward") {
-      setText(field(step.parent || step.node, "grad"), step.grad, step.value, true);
-    }
-    (step.edges || []).forEach(function (e) { mark(e, current ? "current" : "done"); });
-    if (current && step.node) mark(step.node, "current");
-    if (current && step.parent) mark(step.parent, "source");
-  }
-
-  function show(k) {
-    at = Math.max(0, Math.min(k, steps.length - 1));
-    reset();
-    for (var i = 1; i <= at; i++) apply(steps[i], i === at);
-    root.querySelector(".explanation").textContent = steps[at].text;
-    root.querySelector(".counter").textContent = "step " + at + " of " + (steps.length - 1);
-    root.querySelector("button.previous").disabled = at === 0;
-    root.querySelector("button.next").disabled = at === steps.length - 1;
-    root.querySelectorAll("table.steps tr.current").forEach(function (r) { r.classList.remove("current"); });
-    if (steps[at].row) {
-      var row = root.querySelector('table.steps tr[data-row="' + steps[at].row + '"]');
-      if (row) row.classList.add("current");
-    }
-    root.setAttribute("data-step", String(at));
-  }
-
-  function stop() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
-    root.querySelector("button.play").textContent = "Play";
-  }
-  function play() {
-    if (timer !== null) { stop(); return; }
-    if (at === steps.length - 1) show(0);
-    root.querySelector("button.play").textContent = "Pause";
-    timer = setInterval(function () {
-      if (at >= steps.length - 1) { stop(); return; }
-      show(at + 1);
-    }, Number(speed.value));
-  }
-
-  root.querySelector("button.first").addEventListener("click", function () { stop(); show(0); });
-  root.querySelector("button.previous").addEventListener("click", function () { stop(); show(at - 1); });
-  root.querySelector("button.next").addEventListener("click", function () { stop(); show(at + 1); });
-  root.querySelector("button.last").addEventListener("click", function () { stop(); show(steps.length - 1); });
-  root.querySelector("button.play").addEventListener("click", play);
-  root.addEventListener("keydown", function (event) {
-    if (event.key === "ArrowRight") { stop(); show(at + 1); }
-    if (event.key === "ArrowLeft") { stop(); show(at - 1); }
-  });
-  show(0);
-})();
-"""
+ASSETS = Path(__file__).parent / "assets"
+STYLE = (ASSETS / "stepper.css").read_text(encoding="utf-8")
+SCRIPT = (ASSETS / "stepper.js").read_text(encoding="utf-8")
+"""The stepper's look and behaviour, in files of their own (package data), inlined into every page."""
 
 
 def stepper_fragment(trace: Trace, rankdir: str = "LR") -> str:
@@ -245,7 +139,7 @@ def stepper_fragment(trace: Trace, rankdir: str = "LR") -> str:
     data = json.dumps(stepper_data(trace, node_ids, edge_ids)).replace("</", "<\\/")
     title = html.escape(f"{trace.name(trace.root)} = {trace.title}" if trace.title else
                         f"The chain rule, step by step: {trace.name(trace.root)}")
-    script = SCRIPT.replace("__ID__", json.dumps(uid)).replace("__PREFIX__", json.dumps(prefix))
+    script = f"{SCRIPT}\nautogradStepper(document.getElementById({json.dumps(uid)}), {json.dumps(prefix)});"
     return f"""<div class="autograd-stepper" id="{uid}" tabindex="0">
 <style>{STYLE}</style>
 <div class="title"><b>{title}</b></div>
