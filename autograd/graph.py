@@ -1,4 +1,4 @@
-"""Walking the recorded graph: topological order, and the backward pass itself.
+"""Walking the recorded graph: every walk of the library, and the backward pass itself.
 
 A recorded node knows the primitive that made it (``node._op``, None for a
 leaf) and its inputs (``node._a`` and, for a binary primitive, ``node._b``).
@@ -12,10 +12,11 @@ cycles: dropping the output frees it at once, by reference counting alone.
 
 from __future__ import annotations
 
+from autograd import arguments
 from autograd.modes import check_finite, current
 from autograd.ops import ieee_partials
 
-__all__: list[str] = []  # the engine's hot path: reached through Value.backward() and autograd.grad
+__all__ = ["walk", "distances_from"]  # for the tools; the engine's own walk below serves Values only
 
 
 def topological_order(root, stop_at=frozenset()) -> list:
@@ -141,3 +142,58 @@ def _describe(node) -> str:
     name = f"'{node.label}'" if node.label else "a node"
     made_by = f"made by {node._op.expression}" if node._op else "a leaf"
     return f"{name} ({made_by}, data={node.data!r})"
+
+
+# --- walks for the tools: through the public node interface (.parents), for Values, Tensors or any node -------
+
+def walk(roots, stop=frozenset()) -> list:
+    """Every node the root(s) depend on, each after its inputs, first input first; the roots last.
+
+    `roots` is a node or a list of them (Values, Tensors, or anything with
+    ``.parents``). Iterative depth-first search (never recursion, so a chain
+    of a million operations is fine), visiting a node's first input before
+    its second, so ``a * b + c`` comes out as ``a * b``, then ``+ c``: the
+    order of evaluation, which drawings, the chain-rule trace and
+    `autograd.compile` all use. Nodes are keyed by ``id()`` (a numpy-backed
+    node may define an elementwise ``==`` and no hash); a node whose id is in
+    `stop` is listed but its inputs are not visited.
+    """
+    roots = list(roots) if isinstance(roots, (list, tuple)) else [roots]
+    for i, root in enumerate(roots):
+        arguments.node(f"roots[{i}]" if len(roots) > 1 else "root", root)
+    if not isinstance(stop, (set, frozenset)):
+        raise TypeError(f"stop must be a set of node ids, got {arguments.shown(stop)}")
+    order, done = [], set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, parents_done = stack.pop()
+            if id(node) in done:
+                continue
+            if parents_done or id(node) in stop:
+                done.add(id(node))
+                order.append(node)
+                continue
+            stack.append((node, True))
+            for parent in reversed(node.parents):
+                if id(parent) not in done:
+                    stack.append((parent, False))
+    return order
+
+
+def distances_from(root) -> dict[int, int]:
+    """{id(node): fewest edges from `root` back to node}: breadth-first over ``.parents``."""
+    arguments.node("root", root)
+    distance = {id(root): 0}
+    frontier = [root]
+    depth = 0
+    while frontier:
+        depth += 1
+        next_frontier = []
+        for node in frontier:
+            for parent in node.parents:
+                if id(parent) not in distance:
+                    distance[id(parent)] = depth
+                    next_frontier.append(parent)
+        frontier = next_frontier
+    return distance

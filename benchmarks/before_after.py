@@ -15,7 +15,9 @@ that both see the same load:
 
 It prints the median of each (min-max beside it) and the ratio after/before.
 Timings on a shared 2-core machine are noisy: read ratios, take more rounds
-for a closer look. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from
+for a closer look, or count instructions instead (``--callgrind``: each step
+under valgrind's callgrind, 1 and 3 repetitions, the difference halved, so
+imports and set-up cancel out; repeatable to a fraction of a percent). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from
 the workers' environment (benchmarks only, never tests), and the BLAS
 kernel that ran is printed.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -119,6 +122,19 @@ def worker(step: str, repeats: int) -> None:
 
 # --- the driver ---------------------------------------------------------------------------------
 
+def instructions_in(tree: Path, step: str) -> int:
+    """Instructions one more repetition of `step` costs in `tree`, counted by callgrind (set-up cancels out)."""
+    counts = []
+    for repeats in (1, 3):
+        env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+        env.update(PYTHONPATH=str(tree), OPENBLAS_NUM_THREADS="1")
+        out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+                              str(HERE), "--worker", step, "--repeats", str(repeats)],
+                             cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True, check=True)
+        counts.append(int(re.search(r"Collected : (\d+)", out.stderr).group(1)))
+    return (counts[1] - counts[0]) // 2
+
+
 def run_in(tree: Path, step: str, repeats: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     env["PYTHONPATH"] = str(tree)
@@ -137,6 +153,7 @@ def main() -> None:
     parser.add_argument("--after-tree", type=Path, default=ROOT, help="the 'after' tree (default: this work tree)")
     parser.add_argument("--rounds", type=int, default=5, help="processes per tree and step (default 5)")
     parser.add_argument("--only", nargs="+", choices=STEPS, default=list(STEPS))
+    parser.add_argument("--callgrind", action="store_true", help="count instructions per step instead of timing")
     parser.add_argument("--worker", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -151,6 +168,13 @@ def main() -> None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(before), args.before],
                            check=True, capture_output=True)
         try:
+            if args.callgrind:
+                print(f"before: {args.before_tree or args.before}   after: {args.after_tree}   "
+                      "instructions per step (callgrind, one BLAS thread)")
+                for step in args.only:
+                    b, a = instructions_in(before, step), instructions_in(args.after_tree, step)
+                    print(f"{step:8} {b:>15,} {a:>15,}   after/before {a / b:.4f}")
+                return
             rows, blas = [], ""
             for step in args.only:
                 medians = {"before": [], "after": []}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from autograd import F, Value, ops, value_and_grad
 from autograd.compile import compile, literal
 from autograd.graph import backpropagate
-from autograd.inline import forward_template, is_from_table, partial_templates
+from autograd.compile.inlining import forward_template, is_from_table, partial_templates
 from autograd.modes import observe_branches
 from autograd.nn import MLP
 from autograd.testing import strategies
@@ -248,7 +248,7 @@ def test_tracebacks_show_the_generated_line():
 
 
 def test_a_table_rule_whose_source_cannot_be_read_is_called_instead(monkeypatch):
-    from autograd import inline
+    from autograd.compile import inlining as inline
     caches = (inline.forward_template, inline.partial_templates, inline.forward_expression, inline.partial_expressions)
     monkeypatch.setattr(inline, "_returned_expression", lambda function: None)  # as if no .py file were there
     for cache in caches:

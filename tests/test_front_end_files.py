@@ -19,7 +19,8 @@ FILES = sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".js", ".css") and 
 
 
 def test_there_are_front_end_files():
-    assert PACKAGE / "assets" / "stepper.js" in FILES and PACKAGE / "assets" / "stepper.css" in FILES
+    assets = PACKAGE / "explain" / "assets"
+    assert assets / "stepper.js" in FILES and assets / "stepper.css" in FILES
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(PACKAGE)) for p in FILES])

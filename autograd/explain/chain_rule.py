@@ -36,11 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd import arguments
-from autograd.graph import backpropagate
+from autograd.explain.text import format_number
+from autograd.graph import backpropagate, walk
 from autograd.ops import parenthesize
-from autograd.viz import format_number, walk
 
-__all__ = ["explain"]  # it returns a Trace, whose methods print, draw and step through it
+__all__ = ["explain", "ChainRuleTrace"]
 
 STEPPER_MAX_NODES = 400
 """The stepper lays out and draws every value; past this many it would be unreadable (and slow to lay out)."""
@@ -73,7 +73,7 @@ class BackwardStep:
     total: float         # d f/d parent after this step
 
 
-class Trace:
+class ChainRuleTrace:
     """The record of one forward and one backward pass of `root` (see the module docstring).
 
     forward    the operations in the order they ran (`ForwardStep`)
@@ -84,10 +84,13 @@ class Trace:
     """
 
     def __init__(self, root, seed: float = 1.0, fmt: str | Callable = ".4g", title: str | None = None):
-        self.root = root
-        self.seed = seed
-        self.fmt = fmt
-        self.title = title
+        if hasattr(root, "shape"):
+            raise TypeError(f"explain() traces graphs of scalar Values, not {type(root).__name__} "
+                            "(draw a tensor graph with autograd.viz.draw_dot)")
+        self.root = arguments.node("root", root)
+        self.seed = arguments.real("seed", seed, finite=False)
+        self.fmt = arguments.number_format("fmt", fmt)
+        self.title = arguments.optional(arguments.text, "title", title)
         self.nodes = walk(root)
         self.names = _name_nodes(self.nodes, fmt)
         self.forward = [ForwardStep(n, self._forward_text(n)) for n in self.nodes if n._op is not None]
@@ -184,7 +187,7 @@ class Trace:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"<Trace of {self.name(self.root)}: {len(self.forward)} operations, {len(self.backward)} backward steps>"
+        return f"<chain-rule trace of {self.name(self.root)}: {len(self.forward)} operations, {len(self.backward)} backward steps>"
 
     def table_html(self) -> str:
         """The backward table as an HTML <table>."""
@@ -194,8 +197,8 @@ class Trace:
 
     def _repr_html_(self) -> str:
         """Jupyter shows the interactive stepper; without Graphviz's `dot`, the table and why."""
-        from autograd.stepper import stepper_fragment
-        from autograd.viz import DOT_MISSING, dot_available
+        from autograd.explain.stepper import stepper_fragment
+        from autograd.explain.drawing import DOT_MISSING, dot_available
 
         if len(self.nodes) > STEPPER_MAX_NODES:
             return (f"<p><i>{html.escape(repr(self))}: too large for the stepper (more than "
@@ -208,7 +211,7 @@ class Trace:
 
     def to_html(self, path) -> Path:
         """Write the interactive stepper to `path`: one self-contained HTML file (no network)."""
-        from autograd.stepper import stepper_page
+        from autograd.explain.stepper import stepper_page
 
         if len(self.nodes) > STEPPER_MAX_NODES:
             raise ValueError(f"the stepper draws every value, and this graph has {len(self.nodes):,} "
@@ -244,19 +247,11 @@ def _name_nodes(nodes: list, fmt) -> dict[int, str]:
     return names
 
 
-def explain(root, *, seed: float = 1.0, fmt: str | Callable = ".4g", title: str | None = None) -> Trace:
+def explain(root, *, seed: float = 1.0, fmt: str | Callable = ".4g", title: str | None = None) -> ChainRuleTrace:
     """The chain-rule trace of the backward pass from `root` (see the module docstring).
 
     seed   d root/d root, the gradient the pass starts from (1.0 as in ``backward()``)
     fmt    number format of the printed and drawn numbers: a format spec or a function
     title  a line to show above the trace, e.g. the expression as typed
     """
-    if hasattr(root, "shape"):
-        raise TypeError(f"explain() traces graphs of scalar Values, not {type(root).__name__} "
-                        "(draw a tensor graph with autograd.viz.draw_dot)")
-    arguments.node("root", root)
-    seed = arguments.real("seed", seed, finite=False)
-    fmt = arguments.number_format("fmt", fmt)
-    if title is not None:
-        title = arguments.text("title", title)
-    return Trace(root, seed=seed, fmt=fmt, title=title)
+    return ChainRuleTrace(root, seed=seed, fmt=fmt, title=title)

@@ -1,9 +1,9 @@
-"""Tracing: run a function once on `Value`s and keep what it did.
+"""Recording: run a function once on `Value`s and keep what it did (the first step of `autograd.compile`).
 
-    trace = record(lambda x, y: (x * y).tanh(), (0.5, -1.0))
-    trace.output        # the Value it returned: the recorded graph
-    trace.inputs        # the leaf Values that stood for the arguments
-    trace.branches      # every comparison made on a Value, and how it came out
+    recording = record(lambda x, y: (x * y).tanh(), (0.5, -1.0))
+    recording.output        # the Value it returned: the recorded graph
+    recording.inputs        # the leaf Values that stood for the arguments
+    recording.branches      # every comparison made on a Value, and how it came out
 
 The graph alone is not the whole story of a Python function. In
 
@@ -45,8 +45,8 @@ class Branch:
 
 
 @dataclass
-class Trace:
-    """What one call of a function on Values did."""
+class Recording:
+    """What one call of a function on Values did: the graph it built and the branches it took."""
 
     inputs: list[Value]
     output: object        # a Value, or a plain number for a function that ignores its inputs
@@ -70,7 +70,7 @@ def leaves_for(args: Sequence) -> list[Value]:
     return leaves
 
 
-def record(f: Callable, args: Sequence) -> Trace:
+def record(f: Callable, args: Sequence) -> Recording:
     """Call ``f`` on leaf Values standing for `args`, recording the graph and every branch decision."""
     leaves = leaves_for(args)
     branches: list[Branch] = []
@@ -82,4 +82,4 @@ def record(f: Callable, args: Sequence) -> Trace:
         output = f(*leaves)
     if not isinstance(output, (Value, *REAL_TYPES)):
         raise TypeError(f"the function must return one Value (or a number), not {type(output).__name__}")
-    return Trace(leaves, output, branches)
+    return Recording(leaves, output, branches)

@@ -1,69 +1,10 @@
-"""`compile`: trace a function once, then run its forward and backward pass as straight-line Python.
+"""The compiled program: a traced graph written out as straight-line Python, and the callable around it.
 
-    from autograd.compile import compile
-
-    f = compile(lambda x, y: (x * y).tanh() + x, (0.5, -1.0))
-    value, (dx, dy) = f(0.3, 2.0)          # floats in, value and gradient out
-    print(f.source)
-
-prints the program a student would derive by hand, one assignment per node
-of the graph, then the adjoints, written out in the order the interpreter
-accumulates them::
-
-    def forward_backward(x0, x1):
-        # forward: one assignment per node
-        v0 = x0 * x1
-        v1 = _tanh(v0)
-        v2 = v1 + x0
-        # backward: d output/d node for every node, in the interpreter's order
-        dv0 = 1 - v1 * v1
-        dx0 = 1.0 + dv0 * x1
-        dx1 = dv0 * x0
-        return v2, (dx0, dx1)
-
-``dv0`` is d v2/d v0: the seed 1 times tanh's partial ``1 - tanh^2``, read
-from the table. x0 is used twice, so its gradient is the sum of two
-contributions, in the order the interpreter adds them: 1.0 from ``+ x0``,
-then ``dv0 * x1`` from the product.
-
-(That is ``f.source`` with ``reuse_slots=False``; by default variables whose
-value is no longer needed are reused, which big graphs need.)
-
-How it is built. `autograd.trace.record` runs the function once on Values.
-The recorded graph is then walked in exactly the order of
-`autograd.graph.backpropagate`, and each step is written down as text:
-
-* forward: ``+ - *`` and unary minus as Python operators, every other
-  primitive as a call of its float function (``F.tanh.on_real``, IEEE-754
-  safe: ``exp(1000)`` is inf, not an OverflowError);
-* backward: each edge's contribution, ``upstream * partial``, with the
-  partial taken from the table of primitives itself (`autograd.inline`
-  reads its source), added to the input's gradient so far.
-
-The floating-point operations and their order are the interpreter's, so the
-results are the same to the last bit (a nan is a nan: IEEE-754 does not fix
-the sign bit of a nan result, and neither does CPython); the only rewrites
-are ones IEEE-754 guarantees exact (``u * 1.0`` is u). A primitive of your own is called,
-not inlined. Where Python floats raise (``1 / 0.0`` in a partial) the call
-falls back to the interpreter, which gives the IEEE answer.
-
-Branches. Every comparison of Values made while tracing (``if x > 0``) is
-re-checked by the compiled code right after its operands are computed. If
-one comes out differently, the function is traced again at the new inputs
-and compiled (up to `max_traces` versions, kept side by side); past that,
-the interpreter answers. A branch on ``x.data`` is invisible to the tracer
-(see `autograd.trace`): the compiled code silently keeps the branch it saw.
-
-Values that the function uses without being given them (a constant made
-inside it, a Value captured from outside that is not an argument) are
-constants of the compiled code, frozen at their traced value. To make a
-model's weights inputs, pass them: ``compile(lambda *w: loss(model), model.parameters())``
-traces with the weights themselves as the leaves.
-
-The source text contains nothing but generated names (``x3``, ``v17``,
-``dv17``, ``_tanh``), float literals and expressions of the table's rules;
-it is compiled with Python's `compile` into a function object directly,
-nothing else is executed.
+`Program.from_trace` walks a `autograd.compile.recording` trace in the
+interpreter's order and writes one assignment per node, then the adjoints
+(see the package docstring, `autograd.compile`, for the whole story);
+`Compiled` keeps the programs for each set of branch decisions seen and
+falls back to the interpreter where compiled Python floats would raise.
 """
 
 from __future__ import annotations
@@ -81,14 +22,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograd import arguments, inline, ops
-from autograd.graph import backpropagate, topological_order
-from autograd.inline import REAL_FUNCTIONS, contribution_template, forward_template, partial_templates
+from autograd import arguments, ops
+from autograd.compile import inlining
+from autograd.compile.inlining import REAL_FUNCTIONS, contribution_template, forward_template, partial_templates
+from autograd.compile.recording import Branch, Recording, record
+from autograd.graph import backpropagate, topological_order, walk
 from autograd.modes import enable_grad
-from autograd.trace import Branch, Trace, record
 from autograd.value import Value
 
-__all__ = ["compile", "Compiled", "Program"]
+__all__ = ["Compiled", "Program"]
 
 SEED = "1.0"
 _ATOM = re.compile(r"[A-Za-z_]\w*|\d[\d.]*(e[+-]?\d+)?")  # a name or a non-negative float literal
@@ -109,7 +51,7 @@ def literal(x: float) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _literal(x: float) -> str:
-    text = inline.template(inline.number(x))
+    text = inlining.template(inlining.number(x))
     return text if _ATOM.fullmatch(text) else f"({text})"
 
 
@@ -117,7 +59,7 @@ def _literal(x: float) -> str:
 class Instruction:
     """One line of the program: ``target = text`` (a guard when target is None).
 
-    `text` is a template (`autograd.inline`); `fields` fills it with values
+    `text` is a template (`autograd.compile.inlining`); `fields` fills it with values
     (ints: numbers of program values, named later) or literal text.
     """
 
@@ -129,7 +71,7 @@ class Instruction:
 class _ProgramBuilder:
     """Writes one traced graph as a list of instructions over numbered values (each written once)."""
 
-    def __init__(self, trace: Trace):
+    def __init__(self, trace: Recording):
         self.trace = trace
         self.instructions: list[Instruction] = []
         self.kinds: list[tuple[str, int]] = []  # for each program value: ("x" | "v" | "dx" | "dv" | "t", index)
@@ -246,7 +188,7 @@ class _ProgramBuilder:
         # reads best. It includes the nodes the guards compare, even those the output does not need.
         order = topological_order(root, frozenset(trace.inputs)) if isinstance(root, Value) else []
         roots = [root] + [x for b in trace.branches for x in (b.left, b.right)]
-        nodes = [n for n in evaluation_order([x for x in roots if isinstance(x, Value)], self.stop)
+        nodes = [n for n in walk([x for x in roots if isinstance(x, Value)], self.stop)
                  if n._op is not None and id(n) not in self.stop]
         self.position = {id(n): k for k, n in enumerate(nodes)}
         needs = set(self.stop)
@@ -260,32 +202,6 @@ class _ProgramBuilder:
         output = self.ref_of(root) if isinstance(root, Value) else literal(root)
         gradients = [adjoint.get(id(x), "0.0") for x in trace.inputs]
         return output, gradients
-
-
-def evaluation_order(roots: list, stop: set[int]) -> list:
-    """The nodes `roots` depend on, each after its inputs, first input first: the order of evaluation.
-
-    Like `topological_order`, but it visits a node's first input before its
-    second, so ``a * b + c`` comes out as ``a * b``, then ``+ c``. Iterative,
-    for graphs of any depth. Nodes whose id is in `stop` are listed, not entered.
-    """
-    order, done = [], set()
-    for root in roots:
-        stack = [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if id(node) in done:
-                continue
-            if expanded or node._op is None or id(node) in stop:
-                done.add(id(node))
-                order.append(node)
-                continue
-            stack.append((node, True))
-            if node._b is not None and id(node._b) not in done:
-                stack.append((node._b, False))
-            if id(node._a) not in done:
-                stack.append((node._a, False))
-    return order
 
 
 _FIELD_ONLY = re.compile(r"\{(\w+)\}")
@@ -345,7 +261,7 @@ class Program:
     lines: int
 
     @classmethod
-    def from_trace(cls, trace: Trace, reuse_slots: bool = True) -> Program:
+    def from_trace(cls, trace: Recording, reuse_slots: bool = True) -> Program:
         builder = _ProgramBuilder(trace)
         output, gradients = builder.build()
         names = _names(builder, [output, *gradients], reuse_slots)
@@ -403,7 +319,7 @@ class Compiled:
         self._programs: list[Program] = []
         self._add_program(record(f, example_args))
 
-    def _add_program(self, trace: Trace) -> Program:
+    def _add_program(self, trace: Recording) -> Program:
         program = Program.from_trace(trace, self.reuse_slots)
         self._programs.insert(0, program)
         self.traces += 1
@@ -465,13 +381,3 @@ class Compiled:
         program = self._programs[0]
         return (f"<compiled {name}: {self.arity} inputs, {program.lines} lines, {program.guards} guards, "
                 f"{self.traces} trace(s)>")
-
-
-def compile(f: Callable, example_args: Sequence, *, reuse_slots: bool = True, max_traces: int = 8) -> Compiled:  # noqa: A001
-    """Trace ``f(*example_args)`` once on Values; return it compiled to straight-line Python.
-
-    ``compile(f, args)(*new_args)`` returns ``(value, gradients)``, equal to
-    the last bit to ``value_and_grad(f, argnums=all)(*new_args)`` as long as
-    ``f`` takes the same branches (the ones it takes on Values are checked).
-    """
-    return Compiled(f, example_args, reuse_slots=reuse_slots, max_traces=max_traces)
