@@ -6,10 +6,15 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-slow bench lint clean system-demo system-test notebooks notebooks-sync
+.PHONY: demo playground test test-slow bench lint clean system-demo system-test notebooks notebooks-sync
 
 demo: $(VENV)/.installed-demo system-demo
 	$(PY) -m autograd demo --out autograd-demo
+	@echo "Next: \`make playground\` opens the live playground (type an expression, drag a value, watch every gradient)."
+
+# The chain rule, live, in the browser: `make playground PLAYGROUND_ARGS='"sin(x*y)" x=1 y=2'`. Ctrl-C stops it.
+playground: $(VENV)/.installed-demo system-demo
+	$(PY) -m autograd playground $(PLAYGROUND_ARGS)
 
 test: $(VENV)/.installed-test system-test
 	$(PY) -m pytest
@@ -19,7 +24,8 @@ test-slow: $(VENV)/.installed-test
 
 # Every workload against every peer that installs; the peers get their own environments
 # under benchmarks/.envs/ (made once). Never part of `make test`. BENCH_ARGS=--quick to try it.
-bench: $(VENV)/.installed-base
+# (The test extra: the playground's workload drives its server and headless Chromium.)
+bench: $(VENV)/.installed-test
 	cd benchmarks && ../$(PY) run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -21,11 +21,13 @@ import sys
 import time
 from pathlib import Path
 
+from autograd import arguments
 from autograd.data import make_moons
 from autograd.dual import Dual
-from autograd.modes import no_grad
 from autograd.nn import MLP, Neuron
 from autograd.value import Value
+
+__all__: list[str] = []  # a program, not a library: run it with `python -m autograd demo` (it takes 30 s)
 
 ALPHA = 1e-4  # weight of the L2 penalty
 
@@ -73,31 +75,47 @@ def _progress_bar(steps: int):
     return tqdm(total=steps, desc="training", unit="step")
 
 
-def gradient_check(model, X, y, picks: int = 6, h: float = 1e-6, seed: int = 0):
-    """d loss / d p for a few parameters p: reverse mode, forward mode, central differences.
+def gradient_check(model, X, y, picks: int = 6, seed: int = 0):
+    """d loss / d p for a few parameters p, checked by the one checker: reverse mode, forward mode, central differences.
 
-    Forward mode runs the model with one parameter's data replaced by the dual
-    number (p, 1): every Value then carries a tangent along, and the loss's
-    tangent is d loss / d p. Finite differences re-run the model at p +- h.
+    The loss is written as a function of the picked parameters: each call
+    puts its arguments in their places in the model (Values from reverse
+    mode and finite differences; a Dual of forward mode rides inside a
+    Value, so every Value of the model carries its tangent along), computes
+    the loss, and puts the parameters back. Returns the `GradientReport`.
     """
-    params = model.parameters()
-    model.zero_grad()
-    loss, _ = loss_and_accuracy(model, X, y)
-    loss.backward()
-    rows = []
-    for i in sorted(random.Random(seed).sample(range(len(params)), picks)):
-        p = params[i]
-        x = p.data
-        with no_grad():
-            p.data = Dual(x, 1.0)
-            forward = loss_and_accuracy(model, X, y)[0].data.tangent
-            p.data = x + h
-            above = loss_and_accuracy(model, X, y)[0].data
-            p.data = x - h
-            below = loss_and_accuracy(model, X, y)[0].data
-            p.data = x
-        rows.append((i, p.grad, forward, (above - below) / (2 * h)))
-    return rows
+    from autograd.testing import gradient_report
+
+    named = list(model.named_parameters())
+    chosen = sorted(random.Random(seed).sample(range(len(named)), picks))
+    slots = [_slot(model, named[i][0]) for i in chosen]
+
+    def loss_of(*parameters):
+        originals = [getter() for getter, _ in slots]
+        try:
+            for (_, setter), p in zip(slots, parameters):
+                setter(p if isinstance(p, Value) else Value(p))
+            loss = loss_and_accuracy(model, X, y)[0]
+        finally:
+            for (_, setter), p in zip(slots, originals):
+                setter(p)
+        return loss.data if isinstance(loss.data, Dual) else loss
+
+    loss_of.__name__ = "loss"
+    loss_of.variables = tuple(f"p{i}" for i in chosen)  # the parameter's index in model.parameters()
+    return gradient_report(loss_of, tuple(named[i][1].data for i in chosen))
+
+
+def _slot(model, name: str):
+    """(get, set) for the parameter `name` of named_parameters ("layers.0.neurons.3.w.1"): where it lives."""
+    *path, last = name.split(".")
+    owner = model
+    for part in path:
+        owner = owner[int(part)] if isinstance(owner, list) else getattr(owner, part)
+    if isinstance(owner, list):
+        index = int(last)
+        return (lambda: owner[index]), (lambda value: owner.__setitem__(index, value))
+    return (lambda: getattr(owner, last)), (lambda value: setattr(owner, last, value))
 
 
 def plot_decision_boundary(model, X, y, path: Path, resolution: int = 50) -> Path:
@@ -172,7 +190,15 @@ def write_files(model, X, y, report: list[str], out: Path, log=print) -> list[Pa
 
 
 def main(steps: int = 100, log=print, out: Path | None = None) -> float:
-    """Train, check, and (given a folder `out`) write the files; return the final accuracy."""
+    """Train, check, and (given a folder `out`) write the files; return the final accuracy.
+
+    The folder is made first, before training: one that cannot be made fails at once, not after 30 s.
+    """
+    steps = arguments.integer("steps", steps, low=1)
+    log = arguments.function("log", log)
+    if out is not None:
+        out = arguments.path("out", out)
+        out.mkdir(parents=True, exist_ok=True)
     X, y = make_moons(100, noise=0.1, seed=0)
     X, y = X.tolist(), y.tolist()
     random.seed(1337)
@@ -183,24 +209,18 @@ def main(steps: int = 100, log=print, out: Path | None = None) -> float:
     log(f"\nafter {steps} steps ({time.perf_counter() - started:.1f} s): "
         f"loss {loss.data:.4f}, accuracy {accuracy:.0%}\n")
 
-    report = ["gradient check of one step, d loss / d parameter:",
-              f"{'param':>6} {'reverse mode':>16} {'forward mode':>16} {'central diff.':>16} {'max rel. err':>13}"]
-    worst = 0.0
-    for i, reverse, forward, numeric in gradient_check(model, X, y):
-        scale = max(abs(reverse), 1e-12)
-        error = max(abs(forward - reverse), abs(numeric - reverse)) / scale
-        worst = max(worst, abs(forward - reverse) / scale)
-        report.append(f"{i:>6} {reverse:>16.10f} {forward:>16.10f} {numeric:>16.10f} {error:>13.1e}")
-    report.append(f"\nreverse and forward mode agree to {worst:.1e} (relative); "
-                  "finite differences to about 1e-8, their truncation and rounding error.")
+    check = gradient_check(model, X, y)
+    report = ["gradient check of one step by reverse mode, forward mode and central differences "
+              "(autograd.testing.gradient_report), d loss / d p_i, i its index in model.parameters():",
+              *str(check).splitlines()]
     for line in report:
         log(line)
 
     if out is not None:
         written_at = time.perf_counter()
-        written = write_files(model, X, y, report, Path(out), log)
+        written = write_files(model, X, y, report, out, log)
         log(f"\nwrote {len(written)} files in {time.perf_counter() - written_at:.1f} s, "
-            f"into {Path(out).resolve()}:")
+            f"into {out.resolve()}:")
         for path in written:
             log(f"  {Path(path).resolve()}")
     return accuracy

@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                       # everything (about 20-30 minutes on 2 cores)
     python benchmarks/run.py --quick               # fewer repeats and smaller sizes, to try it out
-    python benchmarks/run.py --only scalar chain   # some workloads: scalar, chain, tensor, forward
+    python benchmarks/run.py --only scalar chain   # some workloads: scalar, chain, tensor, forward, playground
     python benchmarks/run.py --reinstall           # forget which peers installed or failed, ask pip again
 
 Workloads (one module each, each runnable alone):
@@ -12,6 +12,7 @@ Workloads (one module each, each runnable alone):
     3. tensor   tensor_mlp.py       MLP 784-200-200-10, float32, batch 1/100/1000 (the Tensor engine's
                                     own benchmark, issue 4: run here with the peers' environment)
     4. forward  forward_reverse.py  the gradient of f: R^n -> R by n forward passes vs one reverse pass
+    5. playground playground_latency.py  the playground's server answer and slider update (no peers: ours only)
 
 The peers are installed once into ``benchmarks/.envs/`` (see `harness`); one
 that fails to install is reported as such and the rest run. The report goes
@@ -27,7 +28,7 @@ import time
 
 import harness
 
-WORKLOADS = ("scalar", "chain", "tensor", "forward")
+WORKLOADS = ("scalar", "chain", "tensor", "forward", "playground")
 TENSOR_SCRIPT = harness.BENCHMARKS / "tensor_mlp.py"
 
 
@@ -90,6 +91,9 @@ def main() -> None:
         elif workload == "forward":
             import forward_reverse
             sections.append(forward_reverse.run(installed, quick=args.quick, log=log))
+        elif workload == "playground":
+            import playground_latency
+            sections.append(playground_latency.run(installed, quick=args.quick, log=log))
     minutes = (time.time() - started) / 60
     command = "`make bench` (`python benchmarks/run.py`)" if sys.argv[1:] == [] else \
         f"`python benchmarks/run.py {' '.join(sys.argv[1:])}`"

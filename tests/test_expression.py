@@ -2,11 +2,13 @@
 
 "Nothing runs" is checked with a Python audit hook (PEP 578): while an
 expression is parsed and evaluated, the interpreter must raise no audit event
-at all except "compile" -- which `ast.parse` raises for parsing to a tree.
-Running code (`exec`, `eval`), importing, opening files, starting processes,
-sockets, ... all raise events, and any one of them fails the test.
+at all -- not even "compile": the reader is its own, it does not call
+`ast.parse`. Running code (`exec`, `eval`), importing, opening files,
+starting processes, sockets, ... all raise events, and any one of them fails
+the test.
 """
 
+import ast
 import math
 import sys
 from contextlib import contextmanager
@@ -16,13 +18,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import F, Value
-from autograd.expression import FUNCTIONS, ExpressionError, parse
+from autograd.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, ExpressionError, parse, variable_name
 
 _seen_events: list | None = None
 
 
 def _audit(event, args):
-    if _seen_events is not None and event != "compile":  # ast.parse: source -> tree, runs nothing
+    if _seen_events is not None:
         _seen_events.append((event, repr(args)[:200]))
 
 
@@ -182,3 +184,139 @@ def test_degenerate_inputs_are_errors_not_crashes():
         assert isinstance(result, (ExpressionError, float)), (text, result)
     assert read("1e999 - 1e999") != read("1e999 - 1e999")  # inf - inf is nan: IEEE, no exception
     assert read("1 / 0") == math.inf
+
+
+# --- the reader: carets, limits, and Python's meaning ------------------------------------------
+
+def caret_line(error: ExpressionError) -> str:
+    return str(error).splitlines()[2]
+
+
+@pytest.mark.parametrize("text, column, shown, carets", [
+    ("x*", 3, "  x*", "    ^"),                              # at the end: just after the last character
+    ("x*   ", 3, "  x*   ", "    ^"),                        # trailing spaces do not move it
+    ("x + * y", 5, "  x + * y", "      ^"),                  # in the middle
+    ("   tanh(x) +", 13, "     tanh(x) +", "              ^"),  # after leading spaces
+    ("\tx +* 2", 5, "   x +* 2", "      ^"),                # a tab is shown as one space
+    ("é + é.real", 5, "  é + é.real", "      ^^^^^^"),        # columns count characters, not UTF-8 bytes
+    ("日本 + 日本.x", 6, "  日本 + 日本.x", "         ^^^^^^"),  # wide characters take two terminal columns
+    ("e\u0301 + e\u0301.x", 6, "  e\u0301 + e\u0301.x", "      ^^^"),  # a combining accent takes no room
+    ("x \x1b[2J", 3, "  x \\x1b[2J", "    ^^^^"),             # a control character is shown escaped, not sent
+])
+def test_the_caret_points_at_the_fault(text, column, shown, carets):
+    error = error_of(text)
+    assert error.column == column
+    assert str(error).splitlines()[1:] == [shown, carets]
+
+
+def test_a_long_expression_shows_the_part_around_the_fault():
+    text = "+".join(["x"] * 4000) + " * y.real"
+    error = error_of(text)
+    _, shown, carets = str(error).splitlines()
+    assert error.column == len(text) - 5 and len(shown) < 100
+    assert shown.startswith("  ...") and shown.endswith("y.real")
+    assert shown[carets.index("^"):] == "y.real" and carets.count("^") == 6
+
+
+def test_every_expression_within_the_limits_is_read_without_recursion():
+    flat = "+".join(["x"] * 3000)                         # ast.parse: "maximum recursion depth exceeded"
+    assert read(flat, {"x": 1.0}) == 3000.0
+    longest = "+".join(["x"] * (MAX_LENGTH // 2))         # 9,999 characters
+    assert len(longest) <= MAX_LENGTH and read(longest, {"x": 1.0}) == MAX_LENGTH // 2
+    assert read("-" * (MAX_LENGTH - 1) + "x", {"x": 1.0}) == -1.0   # 9,999 minus signs: odd, so -x
+    assert read("x" + "**x" * 3000, {"x": 1.0}) == 1.0    # groups right to left: 3,000 deep
+    assert read("(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH, {"x": 2.0}) == 2.0
+    assert read("tanh(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH, {"x": 0.0}) == 0.0
+    for text in ["(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1),
+                 "tanh(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1)]:
+        error = error_of(text, {"x": 1.0})
+        assert f"more than {MAX_DEPTH} levels" in error.message
+    error = error_of("x" * (MAX_LENGTH + 1))
+    assert f"at most {MAX_LENGTH:,}" in error.message and str(error) == error.message
+
+
+@pytest.mark.parametrize("text, value", [
+    ("-x**2", -9.0), ("2**-x", 0.125), ("2**3**2", 512.0), ("-2**2", -4.0), ("(-2)**2", 4.0),
+    ("x - 1 - 1", 1.0), ("x / 3 / 2", 0.5), ("-x*2", -6.0), ("2*-x", -6.0), ("x--x", 6.0),
+    ("2**-x**2", 2.0 ** -9.0), ("1_0 + 0x10 + 0o10 + 0b10 + .5 + 2. + 1e1", 48.5),
+])
+def test_precedence_and_numbers_are_pythons(text, value):
+    assert read(text, {"x": 3.0}) == value
+
+
+def python_instructions(text: str) -> tuple:
+    """The instructions Python's own parser gives `text` (ast, recursion: fine for the small test cases)."""
+    symbols = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+
+    def walk(node):
+        if isinstance(node, ast.Constant):
+            return [("number", float(node.value))]
+        if isinstance(node, ast.Name):
+            return [("variable", node.id)]
+        if isinstance(node, ast.UnaryOp):
+            return walk(node.operand) + [("negate",)]
+        if isinstance(node, ast.Call):
+            return walk(node.args[0]) + [("call", node.func.id)]
+        return walk(node.left) + walk(node.right) + [("binary", symbols[type(node.op)])]
+    return tuple(walk(ast.parse(text, mode="eval").body))
+
+
+def unbracketed():
+    """Expressions of the whole grammar with as few parentheses as Python needs: precedence decides."""
+    spaces = st.sampled_from(["", " ", "  ", "\t"])
+    numbers = st.sampled_from(["2", "0.5", "1e-3", "3.", ".25", "1_000", "0x1f", "7E+2", "0"])
+    atoms = st.one_of(numbers, st.sampled_from(["x", "y", "w1", "é"]))
+
+    def grow(inner):
+        binary = st.tuples(inner, spaces, st.sampled_from(["+", "-", "*", "/", "**"]), spaces, inner).map("".join)
+        negate = inner.map(lambda text: "-" + text)
+        call = st.tuples(st.sampled_from(sorted(FUNCTIONS)), inner).map(lambda t: f"{t[0]}({t[1]})")
+        group = inner.map(lambda text: f"({text})")
+        return st.one_of(binary, negate, call, group)
+    return st.tuples(spaces, st.recursive(atoms, grow, max_leaves=12), spaces).map("".join)
+
+
+@given(unbracketed())
+def test_the_reader_means_what_python_means(text):
+    try:
+        python = python_instructions(text.strip())
+    except SyntaxError:  # "2 ** - - x" and the like are Python too; anything Python refuses we skip
+        return
+    with nothing_runs():
+        assert parse(text).instructions == python, text
+
+
+def test_names_are_normalised_as_python_does():
+    assert parse("ｘ + x").variables == ("x",) and parse("ｘ").columns == {"x": (1, 1)}
+    assert variable_name("ｘ") == "x" and variable_name("lambda") is None and variable_name("2x") is None
+
+
+@pytest.mark.parametrize("text, words, column", [
+    ("x.real", "attribute access", 1), ("x[0]", "indexing", 1), ("[x]", "a list", 1),
+    ("x ^ 2", "write powers as **", 1), ("x // 2", "'//' is not allowed", 1), ("y + x % 2", "'%'", 5),
+    ("x < y", "a comparison", 1), ("x == y", "a comparison", 1), ("x in y", "a comparison (in)", 3),
+    ("'a'", "a string", 1), ('x + "a"', "a string", 5), ("lambda: x", "a lambda", 1),
+    ("x if y else x", "if/else", 3), ("x and y", "and/or", 3), ("not x", "unary 'not'", 1),
+    ("x, y", "a tuple (a comma)", 2), ("tanh(x, y)", "exactly one argument", 1), ("tanh()", "exactly one", 1),
+    ("True", "True is not allowed", 1), ("None + x", "None is not allowed", 1),
+    ("import os", "the keyword 'import'", 1), ("x = 1", "an assignment (=)", 3), ("(x := 1)", "(:=)", 4),
+    ("{x}", "braces", 1), ("x # c", "a comment", 3), ("x; y", "a second statement", 2),
+    ("x \u2212 1", "MINUS SIGN", 3), ("2 \u00d7 x", "type * instead", 3), ("x\u00b2", "type **2", 2),
+    ("2x", "write a product with *, like 2*x", 1), ("1j", "complex numbers", 1), ("1e", "an exponent", 1),
+    ("007", "leading zeros", 1), ("1__0", "invalid number '1__0'", 1), ("0x", "invalid number", 1),
+    ("1" * 400, "too large for a float", 1), ("+x", "unary '+'", 1), ("~x", "unary '~'", 1),
+    ("tanh(*x)", "unpacking", 6), ("foo(x)", "unknown function 'foo'", 1),
+    ("tanh(x)(y)", "can be called, by name", 1), ("(x", "'(' was never closed", 1),
+    ("tanh(x * (y", "'(' was never closed", 10), ("x)", "unmatched ')'", 2), ("()", "empty parentheses", 1),
+    ("x y", "an operator (+ - * / **) is missing before 'y'", 3), ("x $ y", "the character '$'", 3),
+    ("x +", "invalid syntax", 4), ("x\u00a0+ y", "NO-BREAK SPACE", 2), ("...", "invalid syntax", 1),
+])
+def test_what_people_try_from_python_is_named_at_its_column(text, words, column):
+    error = error_of(text, {"x": 1.0, "y": 2.0})
+    assert words in error.message and error.column == column, (text, error.message, error.column)
+    assert "^" in caret_line(error)
+
+
+def test_the_leftmost_fault_is_the_one_reported():
+    assert error_of("x + + 'a'").column == 5  # the unary +, before the string
+    assert error_of("x $ 'a'").column == 3

@@ -270,3 +270,18 @@ def test_a_real_tensor_graph_is_drawn_with_shapes_and_summaries():
     assert "grad norm" in w_box and "not computed" not in w_box  # a leaf: its gradient is shown
     assert "grad not kept" in after and "grad not computed yet" not in after  # intermediates are not kept
     assert after.count("affine") >= 2 and "CE" in after
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_a_value_used_sixty_times_lays_out_quickly():
+    """x + x + ... (60 uses of x): without a bound on dot's effort this took minutes (found by the CLI's tests)."""
+    import time
+
+    x = Value(1.0, label="x")
+    f = x
+    for _ in range(59):
+        f = f + x
+    f.backward()
+    started = time.perf_counter()
+    svg = draw_dot(f).pipe(format="svg")
+    assert b"<svg" in svg and time.perf_counter() - started < 30

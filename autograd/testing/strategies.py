@@ -28,7 +28,8 @@ from hypothesis.extra import numpy as hnp
 
 from autograd import arguments, ops
 
-__all__ = ["floats_in_domain", "expressions", "arrays", "tensors"]
+__all__ = ["floats_in_domain", "expressions", "arrays", "tensors", "layer_cases", "broadcastable_arrays",
+           "kept_out"]
 
 LIMIT = 10.0    # inputs are drawn from [-LIMIT, LIMIT] intersected with the domain
 MARGIN = 0.05   # ... and at least this far from the domain's edges and from kinks
@@ -193,3 +194,134 @@ def tensors(shape=None, dtype=np.float64, requires_grad: bool = True, **options)
 
     arguments.flag("requires_grad", requires_grad)
     return arrays(shape, dtype, **options).map(lambda a: Tensor(a, requires_grad=requires_grad))
+
+
+# --- cases for checking a hand-written backward (autograd.testing.backward) -----------------------------------
+
+class _Case(tuple):
+    """The arguments of one check, a tuple, shown by what matters: the sizes and the seed."""
+
+    description = ""
+
+    def __new__(cls, values, description: str):
+        case = super().__new__(cls, values)
+        case.description = description
+        return case
+
+    def __repr__(self) -> str:
+        return self.description
+
+
+def _domain(domain) -> tuple[float, float]:
+    if domain is None:
+        return (-math.inf, math.inf)
+    if isinstance(domain, (str, bytes)) or not isinstance(domain, (tuple, list)) or len(domain) != 2:
+        raise TypeError(f"domain must be a pair (low, high), got {arguments.shown(domain)}")
+    low = arguments.real("domain[0]", domain[0], finite=False)
+    high = arguments.real("domain[1]", domain[1], finite=False)
+    if not low < high:
+        raise ValueError(f"domain must have low < high, got {tuple(domain)!r}")
+    return low, high
+
+
+def _kinks(kinks) -> tuple[float, ...]:
+    if isinstance(kinks, (str, bytes)) or not isinstance(kinks, (tuple, list)):
+        raise TypeError(f"kinks must be a tuple of numbers (the points where a derivative jumps, such as relu's 0), "
+                        f"got {arguments.shown(kinks)}")
+    return tuple(arguments.real(f"kinks[{i}]", k) for i, k in enumerate(kinks))
+
+
+def kept_out(x: np.ndarray, kinks=(), domain=None, margin: float = MARGIN) -> np.ndarray:
+    """x with every element at least `margin` inside `domain` and `margin` away from each kink.
+
+    Finite differences across a kink (relu at 0) or over the edge of a domain (log at 0) measure nothing
+    the derivative is, so a check keeps its inputs out of both: an element too close is moved to the
+    nearest allowed point.
+    """
+    x = np.array(arguments.array("x", x), dtype=np.float64)
+    kinks, (low, high) = _kinks(kinks), _domain(domain)
+    margin = arguments.real("margin", margin, low=0)
+    if high - low <= 2 * margin:
+        raise ValueError(f"the domain {(low, high)} is no wider than twice the margin {margin}: nothing is left")
+    x = np.clip(x, low + margin, high - margin)
+    for k in kinks:
+        near = np.abs(x - k) < margin
+        x[near] = k + np.where(x[near] < k, -margin, margin)
+    return x
+
+
+def _values(rng: np.random.Generator, shape, kinks, domain, margin) -> np.ndarray:
+    """Random values for an argument: N(0, 1), or uniform inside a bounded domain, kept out of kinks and edges."""
+    low, high = domain
+    if math.isfinite(low) or math.isfinite(high):
+        low, high = max(low + margin, -LIMIT), min(high - margin, LIMIT)
+        return kept_out(rng.uniform(low, high, size=shape), kinks, domain, margin)
+    return kept_out(rng.normal(size=shape), kinks, domain, margin)
+
+
+def layer_cases(make_layer, max_batch: int = 4, max_size: int = 4, kinks=(), domain=None,
+                margin: float = MARGIN) -> st.SearchStrategy:
+    """(layer, x, *targets) at hypothesis-chosen sizes, for `check_layer`; a failure shrinks to the smallest.
+
+        def make_affine(rng, batch, n_in, n_out):
+            return Affine(rng.normal(size=(n_in, n_out)), rng.normal(size=n_out)), rng.normal(size=(batch, n_in))
+
+        for_all(check_layer, strategies.layer_cases(make_affine))
+
+    make_layer(rng, **sizes) builds one case: rng is a seeded numpy Generator, and every other parameter is a
+    size hypothesis draws, from 1 (batch size 1 included) to max_size, or max_batch for a name with "batch" in
+    it. Shrinking brings the sizes down to the smallest that still fail (and the seed to 0). The elements of x
+    are kept `margin` away from the kinks and inside the domain of the layer (`kept_out`).
+    """
+    import inspect
+
+    arguments.function("make_layer", make_layer)
+    max_batch = arguments.integer("max_batch", max_batch, low=1, high=1000)
+    max_size = arguments.integer("max_size", max_size, low=1, high=1000)
+    kinks, domain = _kinks(kinks), _domain(domain)
+    margin = arguments.real("margin", margin, low=0)
+    try:
+        parameters = list(inspect.signature(make_layer).parameters.values())[1:]
+    except (TypeError, ValueError):
+        parameters = []
+    sizes = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+    @st.composite
+    def cases(draw):
+        drawn = {name: draw(st.integers(1, max_batch if "batch" in name else max_size), label=name) for name in sizes}
+        seed = draw(st.integers(0, 2 ** 32 - 1), label="seed")
+        made = make_layer(np.random.default_rng(seed), **drawn)
+        if not isinstance(made, tuple) or len(made) < 2:
+            raise TypeError(f"make_layer must return (layer, x, *targets), got {arguments.shown(made)}")
+        layer, x, *targets = made
+        described = ", ".join([*(f"{name}={n}" for name, n in drawn.items()), f"seed={seed}"])
+        return _Case((layer, kept_out(x, kinks, domain, margin), *targets), f"{type(layer).__name__} at {described}")
+
+    return cases()
+
+
+def broadcastable_arrays(count: int = 2, max_dims: int = 3, max_side: int = 4, kinks=(), domain=None,
+                         margin: float = MARGIN, dtype=np.float64) -> st.SearchStrategy:
+    """Tuples of `count` arrays whose shapes broadcast together (size-1 axes, missing axes, 0-d arrays).
+
+    For a function of several arrays with a hand-written VJP, where broadcasting is where gradients go
+    wrong: the gradient of an array that was broadcast must be summed back to its shape. Values are N(0, 1)
+    from a drawn seed (uniform inside a bounded `domain`), kept away from `kinks`.
+    """
+    count = arguments.integer("count", count, low=1, high=32)
+    max_dims = arguments.integer("max_dims", max_dims, low=0, high=32)
+    max_side = arguments.integer("max_side", max_side, low=1, high=1000)
+    kinks, domain = _kinks(kinks), _domain(domain)
+    margin = arguments.real("margin", margin, low=0)
+    dtype = arguments.floating_dtype("dtype", dtype)
+
+    @st.composite
+    def cases(draw):
+        shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=count, min_dims=0, max_dims=max_dims,
+                                                        min_side=1, max_side=max_side)).input_shapes
+        seed = draw(st.integers(0, 2 ** 32 - 1), label="seed")
+        rng = np.random.default_rng(seed)
+        arrays = tuple(_values(rng, shape, kinks, domain, margin).astype(dtype) for shape in shapes)
+        return _Case(arrays, f"arrays of shapes {', '.join(map(str, shapes))} (seed={seed})")
+
+    return cases()
