@@ -6,27 +6,31 @@
     y.backward()
     x.grad
 
-Where things live:
+Where things live. The engine is flat at the top, each tool in a folder of its own:
 
-    ops.py         the one table of primitives: values and local derivatives
-    functions.py   F.exp, F.tanh, ...: on floats (IEEE-754), Values and Duals alike
-    value.py       Value, the scalar node of reverse mode
-    graph.py       topological order and the backward pass
-    dual.py        Dual numbers: forward mode, from the same table
-    tensor_ops.py  the one table of tensor primitives: values and vector-Jacobian products
-    tensor.py      Tensor, the numpy-backed node; matmul, affine, concatenate, softmax, cross_entropy
-    functional.py  grad, value_and_grad, jvp, vjp, derivative, hessian
-    modes.py       no_grad, detect_anomaly
-    compile.py     compile: straight-line Python for a traced graph   (from autograd.compile import compile)
-    trace.py       recording a function's graph and its branch decisions
-    inline.py      the table's rules as expressions, for compile
-    nn.py          Neuron, Layer, MLP (micrograd-compatible)
-    data.py        small data sets (two moons)
-    viz.py         draw_dot, to_dot: drawing graphs       (from autograd.viz import draw_dot)
-    explain.py     explain: the chain-rule trace, and     (from autograd.explain import explain)
-    stepper.py     its interactive HTML stepper
-    expression.py  reading typed expressions safely, for
-    cli.py         python -m autograd grad / demo
+    ops.py          the one table of scalar primitives: each value and its local derivatives
+    functions.py    F.exp, F.tanh, ...: on floats (IEEE-754), arrays, Values and Duals alike
+    value.py        Value, the scalar node of reverse mode
+    graph.py        every walk of the graph, and the backward pass itself
+    dual.py         Dual numbers: forward mode, from the same table
+    tensor_ops.py   the table of tensor primitives: values and vector-Jacobian products (reverse mode)
+    tensor.py       Tensor, the numpy-backed node; matmul, affine, concatenate, softmax, cross_entropy
+    comparisons.py  < <= > >= on nodes, shared by Value and Tensor
+    functional.py   grad, value_and_grad, jvp, vjp, derivative, hessian
+    modes.py        no_grad, enable_grad, detect_anomaly
+    arguments.py    the one style of checking what a public function is given
+    nn/             Module, micrograd's Neuron/Layer/MLP, tensor layers, initialisers, losses
+    optim.py        SGD, Adam and friends, gradient clipping, learning-rate schedules
+    data.py         small data sets, the digits, MNIST files, DataLoader
+
+    testing/        check_grads (the one gradient checker), finite differences, hypothesis
+                    strategies, and checks of hand-written backward passes
+    compile/        compile: a traced graph as straight-line Python  (from autograd.compile import compile)
+    explain/        explain: the chain-rule trace, drawings and the HTML stepper
+                    (from autograd.explain import explain; from autograd.viz import draw_dot)
+    cli/            python -m autograd grad / demo / playground, and the safe expression reader
+                    (from autograd.expression import parse)
+    playground/     the live playground: a local server and a Jupyter widget, one front end
 """
 
 from autograd import functions as F

@@ -44,9 +44,9 @@ from heapq import heappop, heappush
 import numpy as np
 
 from autograd import arguments
-from autograd import tensor_ops as ops
+from autograd import tensor_ops
 from autograd.modes import RECORDING, check_finite, current
-from autograd.node import ComparedByData
+from autograd.comparisons import ComparedByData
 
 __all__ = ["Tensor", "matmul", "affine", "concatenate", "stack", "softmax", "log_softmax", "cross_entropy"]
 
@@ -78,7 +78,7 @@ class Tensor(ComparedByData):
         self._parents = ()       # its inputs, in argument order
         self._params = _NO_PARAMS  # its non-differentiable arguments (axis, shape, index...)
         self._retains_grad = False
-        self._number = _next_number()  # its place in creation order (see backpropagate)
+        self._number = _next_number()  # its place in creation order (see accumulate_gradients)
 
     # --- the node interface shared with Value -------------------------------------
 
@@ -171,32 +171,32 @@ class Tensor(ComparedByData):
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad: none of the tensors it was "
                                "computed from was created with requires_grad=True")
-        backpropagate(self, _seed(self, gradient))
+        accumulate_gradients(self, _seed(self, gradient))
 
     # --- operations with arguments ----------------------------------------------------
 
     def __pow__(self, exponent):
         """``t ** n`` with a constant n is `tensor_ops.power(n)`; ``t ** u`` with a tensor u is `tensor_ops.pow`."""
         if isinstance(exponent, (int, float, np.integer, np.floating)):
-            return _apply(ops.power(float(exponent)), (self,))
+            return _apply(tensor_ops.power(float(exponent)), (self,))
         return _pow(self, exponent)
 
     def sum(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _apply(ops.sum, (self,), {"axis": _axis(axis), "keepdims": keepdims})
+        return _apply(tensor_ops.sum, (self,), {"axis": _axis(axis), "keepdims": keepdims})
 
     def mean(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _apply(ops.mean, (self,), {"axis": _axis(axis), "keepdims": keepdims})
+        return _apply(tensor_ops.mean, (self,), {"axis": _axis(axis), "keepdims": keepdims})
 
     def max(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _apply(ops.max, (self,), {"axis": _axis(axis), "keepdims": keepdims})
+        return _apply(tensor_ops.max, (self,), {"axis": _axis(axis), "keepdims": keepdims})
 
     def min(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _apply(ops.min, (self,), {"axis": _axis(axis), "keepdims": keepdims})
+        return _apply(tensor_ops.min, (self,), {"axis": _axis(axis), "keepdims": keepdims})
 
     def reshape(self, *shape) -> Tensor:
         """``t.reshape(2, 3)`` or ``t.reshape((2, 3))``; one size may be -1."""
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return _apply(ops.reshape, (self,), {"shape": shape})
+        return _apply(tensor_ops.reshape, (self,), {"shape": shape})
 
     def flatten(self) -> Tensor:
         return self.reshape(-1)
@@ -204,15 +204,15 @@ class Tensor(ComparedByData):
     def transpose(self, *axes) -> Tensor:
         """Reverse the axes, or permute them: ``t.transpose(0, 2, 1)`` or ``t.transpose((0, 2, 1))``."""
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        return _apply(ops.transpose, (self,), {"axes": axes or None})
+        return _apply(tensor_ops.transpose, (self,), {"axes": axes or None})
 
     def __getitem__(self, index) -> Tensor:
         """``t[i]``, slices, integer arrays, boolean masks; the gradient is scattered back (and added up)."""
-        return _apply(ops.getitem, (self,), {"index": _index(index)})
+        return _apply(tensor_ops.getitem, (self,), {"index": _index(index)})
 
     def clip(self, low=None, high=None) -> Tensor:
         """Limit the values to [low, high]; the gradient passes where low <= x <= high."""
-        return _apply(ops.clip, (self,), {"low": low, "high": high})
+        return _apply(tensor_ops.clip, (self,), {"low": low, "high": high})
 
     def softmax(self, axis: int = -1) -> Tensor:
         return softmax(self, axis)
@@ -227,7 +227,7 @@ class Tensor(ComparedByData):
 
 # --- making a node ------------------------------------------------------------------
 
-def _apply(op: ops.TensorPrimitive, inputs: tuple, params: dict = _NO_PARAMS) -> Tensor:
+def _apply(op: tensor_ops.TensorPrimitive, inputs: tuple, params: dict = _NO_PARAMS) -> Tensor:
     """Run `op` on the inputs' arrays and wrap the result, recording the graph when asked to."""
     arrays = [t.data for t in inputs]
     try:
@@ -284,7 +284,7 @@ def _node_in_mode(out: Tensor, op, inputs: tuple, params: dict) -> Tensor:
     return out
 
 
-def _binary_method(op: ops.TensorPrimitive, reflected: bool = False):
+def _binary_method(op: tensor_ops.TensorPrimitive, reflected: bool = False):
     """``a + b`` and friends, from their row of the table; written for speed (the MLP's adds go through here)."""
     forward = op.forward
 
@@ -305,7 +305,7 @@ def _binary_method(op: ops.TensorPrimitive, reflected: bool = False):
     return method
 
 
-def _unary_method(op: ops.TensorPrimitive):
+def _unary_method(op: tensor_ops.TensorPrimitive):
     forward = op.forward
 
     def method(self):
@@ -317,25 +317,25 @@ def _unary_method(op: ops.TensorPrimitive):
 
 
 for _name in ("add", "sub", "mul"):
-    setattr(Tensor, f"__{_name}__", _binary_method(getattr(ops, _name)))
-    setattr(Tensor, f"__r{_name}__", _binary_method(getattr(ops, _name), reflected=True))
-Tensor.__matmul__ = _binary_method(ops.matmul)
-Tensor.__rmatmul__ = _binary_method(ops.matmul, reflected=True)
-Tensor.__truediv__ = _binary_method(ops.div)
-Tensor.__rtruediv__ = _binary_method(ops.div, reflected=True)
-Tensor.__rpow__ = _binary_method(ops.pow, reflected=True)
-_pow = _binary_method(ops.pow)
-Tensor.__neg__ = _unary_method(ops.neg)
-Tensor.__abs__ = _unary_method(ops.abs)
-for _name in ops.UNARY_METHODS:
-    setattr(Tensor, _name, _unary_method(getattr(ops, _name)))
+    setattr(Tensor, f"__{_name}__", _binary_method(getattr(tensor_ops, _name)))
+    setattr(Tensor, f"__r{_name}__", _binary_method(getattr(tensor_ops, _name), reflected=True))
+Tensor.__matmul__ = _binary_method(tensor_ops.matmul)
+Tensor.__rmatmul__ = _binary_method(tensor_ops.matmul, reflected=True)
+Tensor.__truediv__ = _binary_method(tensor_ops.div)
+Tensor.__rtruediv__ = _binary_method(tensor_ops.div, reflected=True)
+Tensor.__rpow__ = _binary_method(tensor_ops.pow, reflected=True)
+_pow = _binary_method(tensor_ops.pow)
+Tensor.__neg__ = _unary_method(tensor_ops.neg)
+Tensor.__abs__ = _unary_method(tensor_ops.abs)
+for _name in tensor_ops.UNARY_METHODS:
+    setattr(Tensor, _name, _unary_method(getattr(tensor_ops, _name)))
 
 
 # --- functions of several tensors ---------------------------------------------------
 
 def matmul(a, b) -> Tensor:
     """``a @ b`` for 1-D, 2-D and stacked (N-D) operands, as `numpy.matmul`."""
-    return _apply(ops.matmul, (_tensor(a), _tensor(b)))
+    return _apply(tensor_ops.matmul, (_tensor(a), _tensor(b)))
 
 
 def affine(x, W, b) -> Tensor:
@@ -346,27 +346,27 @@ def affine(x, W, b) -> Tensor:
     per layer fewer (and runs a little faster).
     """
     inputs = (x, W, b) if type(x) is type(W) is type(b) is Tensor else (_tensor(x), _tensor(W), _tensor(b))
-    return _apply(ops.affine, inputs)
+    return _apply(tensor_ops.affine, inputs)
 
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
     """Join tensors along an existing axis, as `numpy.concatenate`."""
-    return _apply(ops.concatenate, _sequence("tensors", tensors), {"axis": arguments.integer("axis", axis)})
+    return _apply(tensor_ops.concatenate, _sequence("tensors", tensors), {"axis": arguments.integer("axis", axis)})
 
 
 def stack(tensors, axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis, as `numpy.stack`."""
-    return _apply(ops.stack, _sequence("tensors", tensors), {"axis": arguments.integer("axis", axis)})
+    return _apply(tensor_ops.stack, _sequence("tensors", tensors), {"axis": arguments.integer("axis", axis)})
 
 
 def softmax(x, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis`, computed without overflow (the maximum is subtracted first)."""
-    return _apply(ops.softmax, (_tensor(x),), {"axis": arguments.integer("axis", axis)})
+    return _apply(tensor_ops.softmax, (_tensor(x),), {"axis": arguments.integer("axis", axis)})
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
     """log(softmax(x)) along `axis`, as x - max - log(sum(exp(x - max))): no overflow, no log(0)."""
-    return _apply(ops.log_softmax, (_tensor(x),), {"axis": arguments.integer("axis", axis)})
+    return _apply(tensor_ops.log_softmax, (_tensor(x),), {"axis": arguments.integer("axis", axis)})
 
 
 def _sequence(name: str, tensors) -> tuple:
@@ -393,7 +393,7 @@ def cross_entropy(logits, targets) -> Tensor:
     if targets.dtype.kind == "f" and targets.dtype != logits.dtype:
         targets = targets.astype(logits.dtype)  # float64 one-hot rows must not turn float32 logits float64
     try:
-        return _apply(ops.cross_entropy, (logits,), {"targets": targets})
+        return _apply(tensor_ops.cross_entropy, (logits,), {"targets": targets})
     except IndexError:  # a label >= the number of classes (negative ones are caught by _check_targets)
         raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[-1]}) for logits of shape "
                          f"{logits.shape}; the largest is {targets.max()}") from None
@@ -423,8 +423,11 @@ def _check_targets(logits: np.ndarray, targets: np.ndarray) -> None:
 
 # --- the backward pass ----------------------------------------------------------------
 
-def backpropagate(root: Tensor, seed: np.ndarray) -> None:
+def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
     """Reverse mode over a tensor graph: add d root / d leaf into every leaf's ``.grad``.
+
+    (`autograd.graph.backpropagate`, the scalar engine's pass, returns the
+    gradients in a dict instead; `Value.backward` writes them.)
 
     Step by step:
 
@@ -449,7 +452,7 @@ def backpropagate(root: Tensor, seed: np.ndarray) -> None:
     take, waiting_gradient = grads.pop, grads.get
     waiting = [(-root._number, root)]  # a heap: the newest node first
     stored: set[int] = set()  # ids of the arrays handed to some .grad in this pass
-    remember, fit = stored.add, ops.sum_to_shape
+    remember, fit = stored.add, tensor_ops.sum_to_shape
     while waiting:
         node = heappop(waiting)[1]
         g = take(node)
@@ -570,7 +573,7 @@ def _index(index):
 
 # --- messages -----------------------------------------------------------------------------
 
-def _shape_error(op: ops.TensorPrimitive, inputs: tuple, error: Exception) -> ValueError:
+def _shape_error(op: tensor_ops.TensorPrimitive, inputs: tuple, error: Exception) -> ValueError:
     shapes = " and ".join(str(t.shape) for t in inputs)
     return ValueError(f"{op.name} ({op.expression}) cannot combine shapes {shapes}: {error}")
 

@@ -27,7 +27,7 @@ from autograd.dual import Dual, push_forward
 from autograd.functions import REAL_TYPES
 from autograd.graph import chain_rule
 from autograd.modes import RECORDING, check_finite, current, refuse_float
-from autograd.node import ComparedByData
+from autograd.comparisons import ComparedByData
 
 __all__ = ["Value", "apply"]
 

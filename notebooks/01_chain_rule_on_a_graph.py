@@ -117,6 +117,18 @@ assert abs(x2.grad - x.grad) < 1e-15
 explain(Value(0.8, label="x").sigmoid())
 
 # %% [markdown]
+# ## The same graph, live
+#
+# The playground draws the neuron from the top of this notebook and recomputes every number as you
+# change it: drag a value's slider, click a node to see every chain-rule path into it, or switch to
+# practice mode and predict each gradient before the engine shows it.
+
+# %%
+from autograd.playground import Playground
+
+Playground("tanh(x*w + b)", x=0.5, w=-3, b=2)
+
+# %% [markdown]
 # ## Exercises
 # 1. Build $z = x \cdot y + \tanh(x)$ and predict $\partial z/\partial x$ by hand before running `backward()`.
 # 2. Call `z.backward()` twice. What happens to `x.grad`, and why? (Hint: gradients *accumulate*.)

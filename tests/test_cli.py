@@ -269,10 +269,17 @@ def test_an_expression_that_is_one_variable_keeps_its_name(capsys):
     assert status == 0 and "dx/dx = 1" in out and "df/df" not in out
 
 
+def _as_in_a_terminal():
+    """Ctrl-C as at a terminal: a suite started in the background (``make test &``) hands its children an
+    ignored SIGINT, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_the_demo_is_one_line_and_status_130(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "autograd", "demo", "--steps", "1000", "--out",
                                 str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               text=True, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                               preexec_fn=_as_in_a_terminal)
     try:
         for line in process.stdout:
             if line.startswith("step"):

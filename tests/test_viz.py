@@ -11,7 +11,7 @@ import pytest
 
 from autograd import Value
 from autograd.data import make_moons
-from autograd.demo import loss_and_accuracy
+from autograd.cli.demo import loss_and_accuracy
 from autograd.nn import MLP
 from autograd.viz import GraphvizNotFound, draw_dot, gradients_computed, to_dot, walk
 

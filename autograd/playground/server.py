@@ -18,7 +18,7 @@ The rules every request meets, in this order (the tests check each):
 * a bad expression or value: 400 with ``{"error": ..., "column": N or null}``.
 
 Each request builds its own graph, so clients share nothing but the caches of
-parsed expressions and layouts. The computation runs in a small thread pool,
+parsed expressions, their structures and layouts. The computation runs in a small thread pool,
 never on the loop that reads the sockets, and a client that sends its body
 slowly is cut off after `BODY_TIMEOUT` seconds: one slow or broken client
 cannot stall the others.

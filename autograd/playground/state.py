@@ -13,9 +13,16 @@ backward pass as steps, and -- when asked -- the paths of the chain rule into
 one node, the forward-mode pass from one input, and the gradient check.
 
 Nothing here knows a derivative: the graph is built by `Value`s, the
-gradients and the per-edge arithmetic come from `autograd.explain` (the very
-sums of the backward pass), the formulas from the table (``op.formulas``),
-forward mode from `Dual` numbers and the check from `autograd.testing`.
+gradients and the per-edge arithmetic come from the backward pass itself
+(`autograd.graph.backpropagate`, recorded edge by edge as `autograd.explain`
+records it), the names and formulas from the chain-rule trace and the table
+(``op.formulas``), forward mode from `Dual` numbers and the check from
+`autograd.testing`.
+
+Speed. What depends only on the expression's structure -- names, ids,
+formulas, the layout's key -- is worked out once per expression (`Structure`,
+a bounded process-wide cache, never changed once made); a request with new
+numbers builds the Values, runs one backward pass and fills the numbers in.
 
 Ids. Value number i of the graph (parents before children, `walk` order) is
 ``v{i}``; the oval of the operation that made it ``v{i}-op``; the edge from
@@ -27,16 +34,22 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from autograd import arguments
 from autograd.dual import Dual
 from autograd.explain import STEPPER_MAX_NODES, Trace
 from autograd.expression import Expression, ExpressionError, parse
+from autograd.graph import backpropagate
+from autograd.ops import parenthesize
 from autograd.value import Value
-from autograd.viz import format_number, walk
+from autograd.viz import walk
 
 MAX_VALUES = STEPPER_MAX_NODES
 """The most values a graph may have: every one is drawn, and Graphviz lays out each new structure."""
@@ -152,12 +165,16 @@ def read_request(body) -> Request:
 # --- the graph, built and named --------------------------------------------------
 
 class Graph:
-    """One graph built from a source at a point: its values in order, their ids and names, and the full trace.
+    """One graph built from a source at a point: its values in order, their ids and names, and its backward pass.
 
     Names are the ones a learner reads on the drawing: the variables', a
     constant's number, ``f`` for the output and n1, n2, ... for the values
     in between (the chain-rule trace's names, `autograd.explain`). They are
     written into the labels, so every trace of this graph uses the same ones.
+
+    What depends only on the structure (names, ids, formulas: `Structure`)
+    is worked out once per expression and cached; a request with new numbers
+    builds the Values, runs the backward pass and fills in the numbers.
     """
 
     def __init__(self, source, values: Mapping[str, float]):
@@ -178,33 +195,36 @@ class Graph:
         if len(self.nodes) > MAX_VALUES:
             raise PlaygroundError(f"the graph has {len(self.nodes):,} values; the playground draws at most "
                                   f"{MAX_VALUES} (a shorter expression, please)")
-        self.ids = {id(node): f"v{i}" for i, node in enumerate(self.nodes)}
-        self.by_id = {f"v{i}": node for i, node in enumerate(self.nodes)}
         if not root.label:
             root.label = next(name for name in ("f", "out", "output", "f_") if name not in point)
-        self.full = Trace(root, fmt=FORMAT)
-        for node in self.nodes:
-            if node._op is not None and not node.label:
-                node.label = self.full.names[id(node)]
-        self.names = self.full.names
+        # A Python function may build another graph at other values: only a typed expression is cached.
+        self.structure = structure = (_structure_of(source.expression, self) if isinstance(source, ExpressionSource)
+                                      else Structure(self))
+        for node, label in zip(self.nodes, structure.labels):
+            if label is not None:
+                node.label = label
+        self.index = {id(node): i for i, node in enumerate(self.nodes)}
+        self.ids = {id(node): node_id for node, node_id in zip(self.nodes, structure.node_ids)}
+        self.by_id = dict(zip(structure.node_ids, self.nodes))
+        self.names = {id(node): name for node, name in zip(self.nodes, structure.names)}
         self.inputs = [self.leaves[name] for name in self.variables]
-        self.edges = {(id(step.node), step.position): step for step in self.full.backward}
+        self.full_pass = Pass(self, root)
+        self.edges = {(id(step.node), step.position): step for step in self.full_pass.backward}
+
+    @cached_property
+    def full(self) -> Trace:
+        """The chain-rule trace of the root (`autograd.explain`), built when asked for: the same names and numbers."""
+        return Trace(self.root, fmt=FORMAT)
 
     def node_id(self, node) -> str:
         return self.ids[id(node)]
 
     def edge_id(self, node, position: int) -> str:
-        return f"{self.ids[id(node)]}-in{position}"
+        return self.structure.edge_ids[self.index[id(node)]][position]
 
     def structure_key(self) -> str:
         """A digest of what the drawing shows apart from the numbers: the operations, the wiring, the names."""
-        digest = hashlib.sha1()
-        for node in self.nodes:
-            op = node._op
-            parents = ",".join(self.ids[id(p)] for p in node.parents)
-            kind = f"{op.name}:{op.constant}" if op is not None else "leaf"
-            digest.update(f"{kind}|{parents}|{self.names[id(node)]};".encode())
-        return digest.hexdigest()[:16]
+        return self.structure.key
 
     def node(self, node_id: str | None, what: str):
         if node_id is None:
@@ -216,6 +236,148 @@ class Graph:
         return node
 
 
+class Structure:
+    """What a graph shows apart from its numbers, by value number i (`Graph.nodes` order); never changed once made.
+
+    Worked out from one graph by the chain-rule trace itself (its names, and
+    each edge's derivative and formula), so every text is the trace's own.
+    """
+
+    def __init__(self, graph: Graph):
+        nodes = graph.nodes
+        index = {id(node): i for i, node in enumerate(nodes)}
+        trace = Trace(graph.root, fmt=FORMAT)  # before the labels are written, as the names were always made
+        self.ops = tuple(node._op for node in nodes)
+        self.names = tuple(trace.names[id(node)] for node in nodes)
+        self.labels = tuple(name if node._op is not None and not node.label else None
+                            for node, name in zip(nodes, self.names))
+        self.paren_names = tuple(parenthesize(name) for name in self.names)
+        self.node_ids = tuple(f"v{i}" for i in range(len(nodes)))
+        self.parents = tuple(tuple(index[id(p)] for p in node.parents) for node in nodes)
+        self.edge_ids = tuple(tuple(f"v{i}-in{position}" for position in range(len(parents)))
+                              for i, parents in enumerate(self.parents))
+        self.kinds = tuple("operation" if node._op else ("input" if node.label in graph.point else "constant")
+                           for node in nodes)
+        self.expressions = tuple(None if op is None else op.format(*(self.names[j] for j in parents))
+                                 for op, parents in zip(self.ops, self.parents))
+        self.number_templates = tuple(None if op is None else _template(op, op.expression) for op in self.ops)
+        self.formula_templates = tuple(() if op is None else tuple(_template(op, f) for f in op.formulas)
+                                       for op in self.ops)
+        steps = {(index[id(step.node)], step.position): step for step in trace.backward}
+        self.derivatives = tuple(tuple(steps[(i, p)].derivative for p in range(len(parents)))
+                                 for i, parents in enumerate(self.parents))
+        self.formulas = tuple(tuple(steps[(i, p)].formula for p in range(len(parents)))
+                              for i, parents in enumerate(self.parents))
+        digest = hashlib.sha1()
+        for op, parents, name in zip(self.ops, self.parents, self.names):
+            kind = f"{op.name}:{op.constant}" if op is not None else "leaf"
+            digest.update(f"{kind}|{','.join(self.node_ids[j] for j in parents)}|{name};".encode())
+        self.key = digest.hexdigest()[:16]
+
+    def fits(self, graph: Graph) -> bool:
+        """Whether `graph` has this structure (a typed expression always builds the same one; checked anyway)."""
+        return len(graph.nodes) == len(self.ops) and all(
+            node._op is op for node, op in zip(graph.nodes, self.ops))
+
+
+CACHED_STRUCTURES = 512
+_structures: OrderedDict[str, Structure] = OrderedDict()
+_structures_lock = threading.Lock()
+
+
+def _structure_of(expression: Expression, graph: Graph) -> Structure:
+    """The `Structure` of `graph`, built from `expression`: cached per expression (by its text), bounded."""
+    key = expression.source
+    with _structures_lock:
+        structure = _structures.get(key)
+        if structure is not None:
+            _structures.move_to_end(key)
+    if structure is not None and structure.fits(graph):
+        return structure
+    structure = Structure(graph)
+    with _structures_lock:
+        _structures[key] = structure
+        while len(_structures) > CACHED_STRUCTURES:
+            _structures.popitem(last=False)
+    return structure
+
+
+@lru_cache(maxsize=1024)
+def _template(op, text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """`text` (in the op's input names) split for `_fill`: the literal pieces, and which operand goes between them."""
+    pieces = re.split(r"\b(" + "|".join(op.inputs) + r")\b", text)
+    return tuple(pieces[0::2]), tuple(op.inputs.index(name) for name in pieces[1::2])
+
+
+def _fill(template, operands) -> str:
+    """``op.format(*operands, text=...)`` from the template, the operands already parenthesized (`parenthesize`)."""
+    pieces, slots = template
+    out = [pieces[0]]
+    for slot, piece in zip(slots, pieces[1:]):
+        out.append(operands[slot])
+        out.append(piece)
+    return "".join(out)
+
+
+class Step(NamedTuple):
+    """One edge of a backward pass, with the fields of `autograd.explain`'s BackwardStep that the page reads."""
+
+    node: object
+    parent: object
+    position: int
+    upstream: float
+    derivative: str
+    formula: str
+    local: float
+    contribution: float
+    before: float | None
+    total: float
+
+
+class Pass:
+    """The backward pass from `root` (the graph's root or another value), recorded edge by edge.
+
+    The very sums of `autograd.graph.backpropagate`, as the chain-rule trace
+    records them, with the structure's names and formulas: the numbers and
+    texts of `autograd.explain.Trace(root)`, without redoing its words.
+    """
+
+    def __init__(self, graph: Graph, root):
+        self.root, self.seed, self.names = root, 1.0, graph.names
+        structure, index, backward = graph.structure, graph.index, []
+
+        def record(node, position, upstream, local, contribution, before, total):
+            i = index[id(node)]
+            backward.append(Step(node, node._b if position else node._a, position, upstream,
+                                 structure.derivatives[i][position], structure.formulas[i][position], local,
+                                 contribution, before, total))
+
+        grads = backpropagate(root, self.seed, on_edge=record)
+        self.backward = backward
+        self.gradients = {id(node): g for node, g in grads.items()}
+        self._graph = graph
+
+    def grad(self, node) -> float:
+        return self.gradients.get(id(node), 0.0)
+
+    def name(self, node) -> str:
+        return self.names[id(node)]
+
+    def step_text(self, step: Step) -> str:
+        """`autograd.explain`'s step_text: local derivative, chain rule, running total, in one line."""
+        paren = self._graph.structure.paren_names
+        index = self._graph.index
+        root, node, parent = (paren[index[id(n)]] for n in (self.root, step.node, step.parent))
+        gradient = f"d{root}/d{parent}"
+        chain = (f"d{root}/d{node} * d{node}/d{parent} = {text(step.upstream)} * {text(step.local)}"
+                 f" = {text(step.contribution)}")
+        if step.before is None:
+            running = f"{gradient} = {text(step.total)}"
+        else:
+            running = f"{gradient} = {text(step.before)} + {text(step.contribution)} = {text(step.total)}"
+        return f"{step.derivative} = {step.formula} = {text(step.local)};  {chain};  {running}"
+
+
 def number(x) -> float | str:
     """A float for JSON, which has no nan or inf: those travel as the strings "nan", "inf", "-inf"."""
     x = float(x)
@@ -223,7 +385,7 @@ def number(x) -> float | str:
 
 
 def text(x) -> str:
-    return format_number(x, FORMAT)
+    return format(float(x), FORMAT)  # format_number(x, FORMAT), without its check for a function: thousands a request
 
 
 # --- the answer ------------------------------------------------------------------
@@ -233,32 +395,39 @@ def evaluate(source, body) -> dict:
     request = read_request(body)
     graph = Graph(source, request.values)
     output = graph.node(request.output, "output") or graph.root
-    trace = graph.full if output is graph.root else Trace(output, fmt=FORMAT)
-    steps = graph.edges if trace is graph.full else {(id(s.node), s.position): s for s in trace.backward}
-    on_path = {id(node) for node in walk(output)}
+    structure = graph.structure
+    if output is graph.root:
+        trace, steps, on_path = graph.full_pass, graph.edges, None  # every value is on the root's path
+    else:
+        trace = Pass(graph, output)
+        steps = {(id(s.node), s.position): s for s in trace.backward}
+        on_path = {id(node) for node in walk(output)}
 
     def grad_of(node):
-        return trace.grad(node) if id(node) in on_path else None
+        return trace.grad(node) if on_path is None or id(node) in on_path else None
 
+    value_texts = [text(node.data) for node in graph.nodes]
+    operands = [parenthesize(value) for value in value_texts]  # each value as op.format writes it in a formula
+    numbers_of = {}
     nodes, edges = [], []
-    for node in graph.nodes:
-        node_id, op, gradient = graph.node_id(node), node._op, grad_of(node)
-        entry = {"id": node_id, "name": graph.names[id(node)], "value": number(node.data),
-                 "value_text": text(node.data), "grad": None if gradient is None else number(gradient),
-                 "grad_text": "–" if gradient is None else text(gradient),
-                 "kind": "operation" if op else ("input" if node.label in graph.point else "constant")}
+    for i, node in enumerate(graph.nodes):
+        node_id, op, gradient = structure.node_ids[i], structure.ops[i], grad_of(node)
+        entry = {"id": node_id, "name": structure.names[i], "value": number(node.data),
+                 "value_text": value_texts[i], "grad": None if gradient is None else number(gradient),
+                 "grad_text": "–" if gradient is None else text(gradient), "kind": structure.kinds[i]}
         if op is not None:
-            parents = [graph.names[id(p)] for p in node.parents]
-            numbers = [text(p.data) for p in node.parents]
-            entry.update(op=op.symbol, expression=op.format(*parents), numbers=op.format(*numbers),
-                         parents=[graph.node_id(p) for p in node.parents])
-            for position, parent in enumerate(node.parents):
-                step = graph.edges[(id(node), position)]
-                taken = steps.get((id(node), position))
+            parents = structure.parents[i]
+            numbers = [operands[j] for j in parents]
+            numbers_of[i] = _fill(structure.number_templates[i], numbers)
+            entry.update(op=op.symbol, expression=structure.expressions[i], numbers=numbers_of[i],
+                         parents=[structure.node_ids[j] for j in parents])
+            for position, j in enumerate(parents):
+                key = (id(node), position)
+                step, taken = graph.edges[key], steps.get(key)
                 edges.append({
-                    "id": graph.edge_id(node, position), "from": graph.node_id(parent), "to": node_id,
+                    "id": structure.edge_ids[i][position], "from": structure.node_ids[j], "to": node_id,
                     "position": position, "derivative": step.derivative, "formula": step.formula,
-                    "formula_numbers": op.format(*numbers, text=op.formulas[position]),
+                    "formula_numbers": _fill(structure.formula_templates[i][position], numbers),
                     "local": number(step.local), "local_text": text(step.local),
                     "upstream": None if taken is None else number(taken.upstream),
                     "contribution": None if taken is None else number(taken.contribution),
@@ -274,8 +443,12 @@ def evaluate(source, body) -> dict:
         "layout_key": graph.structure_key(),
     }
     if request.steps:  # the passes step by step: for the stepping modes (a slider in Explore needs none)
-        answer["forward"] = [{"node": graph.node_id(step.node), "text": step.text} for step in graph.full.forward
-                             if id(step.node) in on_path]
+        # the chain-rule trace's forward steps: name = op(names) = op(numbers) = value
+        answer["forward"] = [
+            {"node": structure.node_ids[i],
+             "text": f"{structure.names[i]} = {structure.expressions[i]} = {numbers_of[i]} = {value_texts[i]}"}
+            for i, node in enumerate(graph.nodes)
+            if structure.ops[i] is not None and (on_path is None or id(node) in on_path)]
         answer["backward"] = [_backward_step(graph, trace, step) for step in trace.backward]
     if request.layout != answer["layout_key"]:
         from autograd.playground.layout import layout_svg
@@ -293,14 +466,14 @@ def evaluate(source, body) -> dict:
     return answer
 
 
-def _edge_text(trace: Trace, step) -> str:
+def _edge_text(trace: Pass, step) -> str:
     """Hovering an edge: upstream × local = contribution, in the trace's names."""
     root, node, parent = (trace.name(n) for n in (trace.root, step.node, step.parent))
     return (f"d{root}/d{node} × d{node}/d{parent} = {text(step.upstream)} × {text(step.local)}"
             f" = {text(step.contribution)}   ({step.derivative} = {step.formula})")
 
 
-def _backward_step(graph: Graph, trace: Trace, step) -> dict:
+def _backward_step(graph: Graph, trace: Pass, step) -> dict:
     return {"edge": graph.edge_id(step.node, step.position), "node": graph.node_id(step.node),
             "parent": graph.node_id(step.parent), "parent_name": trace.name(step.parent),
             "upstream": number(step.upstream), "local": number(step.local),
@@ -309,7 +482,7 @@ def _backward_step(graph: Graph, trace: Trace, step) -> dict:
             "total": number(step.total), "total_text": text(step.total), "text": trace.step_text(step)}
 
 
-def paths_into(graph: Graph, trace: Trace, output, target) -> dict:
+def paths_into(graph: Graph, trace: Pass, output, target) -> dict:
     """The chain rule into `target` spelled out: d output/d target as a sum over every path, each a product.
 
     A path runs from the output back to `target` through the graph, one edge

@@ -1,4 +1,4 @@
-"""What the two kinds of node, `Value` and `Tensor`, share beyond the public node interface.
+"""Comparisons of nodes: what `Value` and `Tensor` share beyond the public node interface.
 
 Both offer ``.data``, ``.grad``, ``.label``, ``.op`` and ``.parents`` (graph
 drawing and the chain-rule trace read nothing else), and both compare the

@@ -1,0 +1,12 @@
+"""The command line, ``python -m autograd``: its commands, the expression reader, the demo.
+
+    commands.py    the argument parser and the `grad` and `demo` commands; exit statuses
+    expression.py  reading a typed expression safely (a whitelist, nothing evaluated)
+    demo.py        micrograd's two-moons MLP, trained and checked three ways
+
+The playground's command (`autograd.playground.command`) registers itself here too.
+"""
+
+from autograd.cli.commands import UsageError, build_parser, main, read_values
+
+__all__ = ["main", "read_values", "UsageError"]
