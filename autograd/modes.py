@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
-
 __all__ = ["no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "observe_branches"]
 
 @dataclass(frozen=True)

@@ -43,10 +43,9 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from autograd import arguments
-from autograd import tensor_ops
-from autograd.modes import RECORDING, check_finite, current
+from autograd import arguments, tensor_ops
 from autograd.comparisons import ComparedByData
+from autograd.modes import RECORDING, check_finite, current
 
 __all__ = ["Tensor", "matmul", "affine", "concatenate", "stack", "softmax", "log_softmax", "cross_entropy"]
 

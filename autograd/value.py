@@ -23,11 +23,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from autograd import arguments, ops
+from autograd.comparisons import ComparedByData
 from autograd.dual import Dual, push_forward
 from autograd.functions import REAL_TYPES
 from autograd.graph import chain_rule
 from autograd.modes import RECORDING, check_finite, current, refuse_float
-from autograd.comparisons import ComparedByData
 
 __all__ = ["Value", "apply"]
 

@@ -5,9 +5,18 @@ trace and the stepper); this module is its public address, the one the
 README and the notebooks use.
 """
 
-from autograd.explain.drawing import (DOT_MISSING, FIELDS, GraphvizNotFound, describe_node, dot_available,
-                                      draw_dot, gradients_computed, to_dot)
-from autograd.explain.text import format_number, summarize
-from autograd.graph import distances_from, walk
+# The names earlier versions offered here, kept for code that imports them from this address:
+from autograd.explain.drawing import (  # noqa: F401
+    DOT_MISSING,
+    FIELDS,
+    GraphvizNotFound,
+    describe_node,
+    dot_available,
+    draw_dot,
+    gradients_computed,
+    to_dot,
+)
+from autograd.explain.text import format_number, summarize  # noqa: F401
+from autograd.graph import distances_from, walk  # noqa: F401
 
 __all__ = ["draw_dot", "to_dot", "GraphvizNotFound", "dot_available"]

@@ -17,9 +17,10 @@ It prints the median of each (min-max beside it) and the ratio after/before.
 Timings on a shared 2-core machine are noisy: read ratios, take more rounds
 for a closer look, or count instructions instead (``--callgrind``: each step
 under valgrind's callgrind, 1 and 3 repetitions, the difference halved, so
-imports and set-up cancel out; repeatable to a fraction of a percent). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from
-the workers' environment (benchmarks only, never tests), and the BLAS
-kernel that ran is printed.
+imports and set-up cancel out; repeatable to a fraction of a percent).
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from the workers'
+environment (benchmarks only, never tests), and the BLAS kernel that ran
+is printed.
 """
 
 from __future__ import annotations

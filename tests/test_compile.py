@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from autograd import F, Value, ops, value_and_grad
 from autograd.compile import compile, literal
-from autograd.graph import backpropagate
 from autograd.compile.inlining import forward_template, is_from_table, partial_templates
+from autograd.graph import backpropagate
 from autograd.modes import observe_branches
 from autograd.nn import MLP
 from autograd.testing import strategies

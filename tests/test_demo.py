@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from autograd.cli import demo
-from autograd.cli import main
+from autograd.cli import demo, main
 from autograd.data import make_moons
 from autograd.nn import MLP
 

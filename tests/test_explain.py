@@ -169,3 +169,27 @@ def test_explain_is_for_scalar_graphs():
 
     with pytest.raises(TypeError, match="scalar Values"):
         explain(Tensorish())
+
+
+def test_the_engine_and_the_text_trace_need_no_graphviz():
+    """Drawing is optional: with the graphviz package unimportable, the engine and explain() still work."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "class NoGraphviz:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'graphviz' or name.startswith('graphviz.'):\n"
+        "            raise ImportError('graphviz is not installed (blocked by the test)')\n"
+        "sys.meta_path.insert(0, NoGraphviz())\n"
+        "import autograd, autograd.nn, autograd.optim, autograd.testing, autograd.compile\n"
+        "from autograd import Value\n"
+        "from autograd.explain import explain\n"
+        "x = Value(0.5, label='x'); f = (x * x).tanh(); f.label = 'f'\n"
+        "print(explain(f))\n"
+        "assert 'graphviz' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "tanh" in result.stdout

@@ -8,10 +8,10 @@ package-data pattern of pyproject.toml, or ``pip install`` would leave it out.
 import fnmatch
 import shutil
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "autograd"

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from autograd import Value
-from autograd.data import make_moons
 from autograd.cli.demo import loss_and_accuracy
+from autograd.data import make_moons
 from autograd.nn import MLP
 from autograd.viz import GraphvizNotFound, draw_dot, gradients_computed, to_dot, walk
 

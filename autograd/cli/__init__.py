@@ -7,6 +7,6 @@
 The playground's command (`autograd.playground.command`) registers itself here too.
 """
 
-from autograd.cli.commands import UsageError, build_parser, main, read_values
+from autograd.cli.commands import UsageError, build_parser, main, read_values  # noqa: F401 - build_parser too
 
 __all__ = ["main", "read_values", "UsageError"]

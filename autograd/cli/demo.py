@@ -157,8 +157,8 @@ def one_neuron(model, X):
 
 def write_files(model, X, y, report: list[str], out: Path, log=print) -> list[Path]:
     """Write the demo's pictures and report into `out`; return the paths written."""
-    from autograd.explain import explain
     from autograd.cli.expression import parse
+    from autograd.explain import explain
     from autograd.viz import GraphvizNotFound, draw_dot
 
     out.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from autograd.compile.program import Compiled, Program, literal
+from autograd.compile.program import Compiled, Program, literal  # noqa: F401 - literal: for the tests
 
 __all__ = ["compile", "Compiled", "Program"]
 

@@ -15,7 +15,7 @@ Only `chain_rule` is imported here, so ``from autograd.explain import
 explain`` works without Graphviz; drawing is imported when a trace is drawn.
 """
 
-from autograd.explain.chain_rule import STEPPER_MAX_NODES, ChainRuleTrace, explain
+from autograd.explain.chain_rule import STEPPER_MAX_NODES, ChainRuleTrace, explain  # noqa: F401
 
 Trace = ChainRuleTrace  # the name before the redesign; `autograd.compile` has a `Recording`, not a Trace
 

@@ -187,7 +187,8 @@ class ChainRuleTrace:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"<chain-rule trace of {self.name(self.root)}: {len(self.forward)} operations, {len(self.backward)} backward steps>"
+        return (f"<chain-rule trace of {self.name(self.root)}: {len(self.forward)} operations, "
+                f"{len(self.backward)} backward steps>")
 
     def table_html(self) -> str:
         """The backward table as an HTML <table>."""
@@ -197,8 +198,8 @@ class ChainRuleTrace:
 
     def _repr_html_(self) -> str:
         """Jupyter shows the interactive stepper; without Graphviz's `dot`, the table and why."""
-        from autograd.explain.stepper import stepper_fragment
         from autograd.explain.drawing import DOT_MISSING, dot_available
+        from autograd.explain.stepper import stepper_fragment
 
         if len(self.nodes) > STEPPER_MAX_NODES:
             return (f"<p><i>{html.escape(repr(self))}: too large for the stepper (more than "
