@@ -339,8 +339,8 @@ def output_name(variables) -> str:
 
 def run_grad(args) -> int:
     from autograd.explain import STEPPER_MAX_NODES
+    from autograd.graph import walk
     from autograd.value import Value
-    from autograd.viz import walk
 
     expression = parse(args.expression)
     point = read_values(args.values)
@@ -384,7 +384,7 @@ def write_outputs(out, title: str, dot_path: Path | None, html_path: Path | None
     The paths were checked before any work (`output_file`); what can still go
     wrong here is the disk, or Graphviz.
     """
-    from autograd.viz import GraphvizNotFound, draw_dot
+    from autograd.explain.drawing import GraphvizNotFound, draw_dot
 
     status = 0
     try:

@@ -159,7 +159,7 @@ def write_files(model, X, y, report: list[str], out: Path, log=print) -> list[Pa
     """Write the demo's pictures and report into `out`; return the paths written."""
     from autograd.cli.expression import parse
     from autograd.explain import explain
-    from autograd.viz import GraphvizNotFound, draw_dot
+    from autograd.explain.drawing import GraphvizNotFound, draw_dot
 
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 
+from autograd.graph import walk
 from autograd.playground.state import Graph, number, text
 from autograd.testing import gradient_report
-from autograd.viz import walk
 
 METHODS = ("reverse", "forward", "numeric")
 

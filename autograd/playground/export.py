@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from autograd.explain import Trace
+from autograd.explain.drawing import GraphvizNotFound
 from autograd.playground.state import FORMAT, Graph, PlaygroundError, read_request
-from autograd.viz import GraphvizNotFound
 
 __all__ = ["stepper_html"]
 
@@ -15,7 +15,7 @@ def stepper_html(source, body) -> dict:
     graph = Graph(source, request.values)
     output = graph.node(request.output, "output") or graph.root
     trace = Trace(output, fmt=FORMAT, title=source.text)
-    from autograd.stepper import stepper_page
+    from autograd.explain.stepper import stepper_page
 
     try:
         page = stepper_page(trace)

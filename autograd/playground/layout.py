@@ -20,7 +20,7 @@ import threading
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 
-from autograd.viz import FIELDS, draw_dot
+from autograd.explain.drawing import FIELDS, draw_dot
 
 SVG = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG)

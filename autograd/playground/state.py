@@ -43,13 +43,12 @@ from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from autograd import arguments
+from autograd.cli.expression import Expression, ExpressionError, parse
 from autograd.dual import Dual
 from autograd.explain import STEPPER_MAX_NODES, Trace
-from autograd.expression import Expression, ExpressionError, parse
-from autograd.graph import backpropagate
+from autograd.graph import backpropagate, walk
 from autograd.ops import parenthesize
 from autograd.value import Value
-from autograd.viz import walk
 
 MAX_VALUES = STEPPER_MAX_NODES
 """The most values a graph may have: every one is drawn, and Graphviz lays out each new structure."""
