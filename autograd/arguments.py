@@ -37,7 +37,8 @@ def shown(value, limit: int = 60) -> str:
     text = repr(value)
     if len(text) > limit:
         text = text[:limit - 3] + "..."
-    return f"{text} (a {type(value).__name__})"
+    kind = type(value).__name__
+    return f"{text} ({'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind})"
 
 
 def _bounds(low, high, low_open: bool, high_open: bool) -> str:
