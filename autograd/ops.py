@@ -40,6 +40,7 @@ from autograd import functions as F
 __all__ = ["Primitive", "power"]
 
 _ANYWHERE = (-math.inf, math.inf)
+_engine = None  # `autograd.value.apply`, once value.py is imported (see Primitive.__call__)
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+(\.\d*)?([eE][+-]?\d+)?")
 
 
@@ -112,10 +113,15 @@ class Primitive:
             arguments.real("constant", self.constant, finite=False)
 
     def __call__(self, *operands):
-        """Apply the primitive: to floats (its value), Duals (forward mode) or Values (one recorded node)."""
-        from autograd.value import apply  # value.py is built on this module, so import it late
+        """Apply the primitive: to floats (its value), Duals (forward mode) or Values (one recorded node).
 
-        return apply(self, *operands)
+        The table does not import the engine built on it: `autograd.value`
+        hands its `apply` over when it is imported (and ``import autograd``
+        imports it), so this module stays at the bottom of the house.
+        """
+        if _engine is None:
+            raise RuntimeError("import autograd (or autograd.value) before calling a primitive on operands")
+        return _engine(self, *operands)
 
     @property
     def arity(self) -> int:

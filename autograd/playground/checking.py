@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from autograd.graph import walk
-from autograd.playground.state import Graph, number, text
+from autograd.playground.encoding import number, text
 from autograd.testing import gradient_report
 
 METHODS = ("reverse", "forward", "numeric")
@@ -42,7 +42,7 @@ def as_function(output, inputs: list):
     return replayed
 
 
-def gradient_check(graph: Graph, output) -> dict:
+def gradient_check(graph, output) -> dict:  # graph: a state.Graph (not imported: state imports this module)
     """d output/d input for each input by reverse mode, forward mode and central differences, side by side."""
     function = as_function(output, graph.inputs)
     point = tuple(leaf.data for leaf in graph.inputs)

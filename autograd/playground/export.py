@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from autograd.explain import Trace
+from autograd.explain import ChainRuleTrace
 from autograd.explain.drawing import GraphvizNotFound
-from autograd.playground.state import FORMAT, Graph, PlaygroundError, read_request
+from autograd.playground.encoding import FORMAT
+from autograd.playground.state import Graph, PlaygroundError, read_request
 
 __all__ = ["stepper_html"]
 
@@ -14,7 +15,7 @@ def stepper_html(source, body) -> dict:
     request = read_request(body)
     graph = Graph(source, request.values)
     output = graph.node(request.output, "output") or graph.root
-    trace = Trace(output, fmt=FORMAT, title=source.text)
+    trace = ChainRuleTrace(output, fmt=FORMAT, title=source.text)
     from autograd.explain.stepper import stepper_page
 
     try:

@@ -33,7 +33,6 @@ the graph's structure, so the page keeps its drawing while numbers change.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import threading
 from collections import OrderedDict
@@ -45,9 +44,10 @@ from typing import NamedTuple
 from autograd import arguments
 from autograd.cli.expression import Expression, ExpressionError, parse
 from autograd.dual import Dual
-from autograd.explain import STEPPER_MAX_NODES, Trace
+from autograd.explain import STEPPER_MAX_NODES, ChainRuleTrace
 from autograd.graph import backpropagate, walk
 from autograd.ops import parenthesize
+from autograd.playground.encoding import FORMAT, number, text
 from autograd.value import Value
 
 MAX_VALUES = STEPPER_MAX_NODES
@@ -58,8 +58,6 @@ MAX_PATHS = 24
 
 DEFAULT_VALUE = 1.0
 """The value a variable starts at when the request gives none (a learner has just typed it)."""
-
-FORMAT = ".4g"
 
 __all__ = ["evaluate", "ExpressionSource", "PlaygroundError"]
 
@@ -211,9 +209,9 @@ class Graph:
         self.edges = {(id(step.node), step.position): step for step in self.full_pass.backward}
 
     @cached_property
-    def full(self) -> Trace:
+    def full(self) -> ChainRuleTrace:
         """The chain-rule trace of the root (`autograd.explain`), built when asked for: the same names and numbers."""
-        return Trace(self.root, fmt=FORMAT)
+        return ChainRuleTrace(self.root, fmt=FORMAT)
 
     def node_id(self, node) -> str:
         return self.ids[id(node)]
@@ -245,7 +243,7 @@ class Structure:
     def __init__(self, graph: Graph):
         nodes = graph.nodes
         index = {id(node): i for i, node in enumerate(nodes)}
-        trace = Trace(graph.root, fmt=FORMAT)  # before the labels are written, as the names were always made
+        trace = ChainRuleTrace(graph.root, fmt=FORMAT)  # before the labels are written, as the names were always made
         self.ops = tuple(node._op for node in nodes)
         self.names = tuple(trace.names[id(node)] for node in nodes)
         self.labels = tuple(name if node._op is not None and not node.label else None
@@ -338,7 +336,7 @@ class Pass:
 
     The very sums of `autograd.graph.backpropagate`, as the chain-rule trace
     records them, with the structure's names and formulas: the numbers and
-    texts of `autograd.explain.Trace(root)`, without redoing its words.
+    texts of `autograd.explain.ChainRuleTrace(root)`, without redoing its words.
     """
 
     def __init__(self, graph: Graph, root):
@@ -375,16 +373,6 @@ class Pass:
         else:
             running = f"{gradient} = {text(step.before)} + {text(step.contribution)} = {text(step.total)}"
         return f"{step.derivative} = {step.formula} = {text(step.local)};  {chain};  {running}"
-
-
-def number(x) -> float | str:
-    """A float for JSON, which has no nan or inf: those travel as the strings "nan", "inf", "-inf"."""
-    x = float(x)
-    return x if math.isfinite(x) else repr(x)
-
-
-def text(x) -> str:
-    return format(float(x), FORMAT)  # format_number(x, FORMAT), without its check for a function: thousands a request
 
 
 # --- the answer ------------------------------------------------------------------

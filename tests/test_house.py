@@ -1,0 +1,62 @@
+"""The house has no import cycles: no module imports one that imports it back, directly or around a loop.
+
+Imports inside functions count too (a late import only hides a cycle). A
+package importing its own submodules, to re-export them, is not a cycle.
+"""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "autograd"
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    edges = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                targets = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            edges[name] |= {t for t in targets if t in modules and t != name}
+    return edges
+
+
+def _related(a: str, b: str) -> bool:
+    return a.startswith(b + ".") or b.startswith(a + ".")  # a package and one of its own modules
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    found = []
+    for start in sorted(edges):
+        stack = [(start, [start])]
+        while stack:
+            node, path = stack.pop()
+            for target in sorted(edges[node]):
+                if _related(node, target):
+                    continue
+                if target == start:
+                    found.append(path + [start])
+                elif target not in path:
+                    stack.append((target, path + [target]))
+    return found
+
+
+def test_the_detector_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) and not cycles({"a": {"b"}, "b": {"c"}, "c": set()})
+
+
+def test_there_is_no_import_cycle():
+    found = cycles(import_graph())
+    assert not found, "import cycles: " + "; ".join(" -> ".join(c) for c in found[:5])
+
+
+def test_the_table_of_primitives_imports_no_engine():
+    edges = import_graph()
+    assert not edges["autograd.ops"] & {"autograd.value", "autograd.dual", "autograd.tensor", "autograd.graph"}
