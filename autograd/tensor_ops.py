@@ -6,6 +6,12 @@ a gradient back through it. The `Tensor` class (`autograd.tensor`) only
 looks rows up in this table, and the property tests walk the table, so a
 primitive added here is tested the day it is added.
 
+Which modes it serves: **reverse mode only**. A row has vector-Jacobian
+products, not the Jacobian-vector products forward mode would need, so
+`Dual` and `jvp` work on scalars alone; elementwise rows reuse the scalar
+table's partial derivatives (evaluated elementwise), so those are written
+once for both engines.
+
 Why vector-Jacobian products and not partial derivatives
 --------------------------------------------------------
 For a scalar primitive the local derivative is one number per input. For
