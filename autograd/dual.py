@@ -124,15 +124,6 @@ def _pow(self, exponent):
     return push_forward(ops.pow, self, exponent)
 
 
-for _name in ("add", "sub", "mul"):
-    setattr(Dual, f"__{_name}__", _binary_method(getattr(ops, _name)))
-    setattr(Dual, f"__r{_name}__", _binary_method(getattr(ops, _name), reflected=True))
-Dual.__truediv__ = _binary_method(ops.div)
-Dual.__rtruediv__ = _binary_method(ops.div, reflected=True)
+ops.install(Dual, ops, _binary_method, _unary_method)
 Dual.__pow__ = _pow
-Dual.__rpow__ = _binary_method(ops.pow, reflected=True)
-Dual.__neg__ = _unary_method(ops.neg)
-Dual.__abs__ = _unary_method(ops.abs)
 Dual.identity = _unary_method(ops.identity)
-for _name in ops.UNARY_METHODS:
-    setattr(Dual, _name, _unary_method(getattr(ops, _name)))

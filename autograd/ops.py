@@ -220,6 +220,31 @@ PRIMITIVES: dict[str, Primitive] = {p.name: p for p in (
 UNARY_METHODS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs")
 """The primitives that `Value` and `Dual` offer as methods: ``x.tanh()``."""
 
+OPERATOR_METHODS = {"add": "add", "sub": "sub", "mul": "mul", "truediv": "div"}
+"""Python's operator methods and the rows they apply: ``a + b`` calls ``__add__``, ``2 + a`` ``__radd__``."""
+
+
+def install(node_class, table, binary: Callable, unary: Callable) -> None:
+    """Give a node class one method per operation of a table: the one way the engines get their operators.
+
+    `table` is this module (for `Value` and `Dual`) or `autograd.tensor_ops`
+    (for `Tensor`); `binary(op, reflected=False)` and `unary(op)` are the
+    class's own factories, since each engine applies a row its own way
+    (Value records a node, Dual pushes a tangent forward, Tensor calls numpy).
+    Installed: ``+ - * /`` both ways round, ``number ** x``, ``-x``, ``abs(x)``
+    and the methods of UNARY_METHODS (``x.tanh()``). ``x ** n`` is left to the
+    class, because a constant exponent is a primitive of its own (`power`).
+    """
+    for method, name in OPERATOR_METHODS.items():
+        op = getattr(table, name)
+        setattr(node_class, f"__{method}__", binary(op))
+        setattr(node_class, f"__r{method}__", binary(op, reflected=True))
+    node_class.__rpow__ = binary(table.pow, reflected=True)
+    node_class.__neg__ = unary(table.neg)
+    node_class.__abs__ = unary(table.abs)
+    for name in table.UNARY_METHODS:
+        setattr(node_class, name, unary(getattr(table, name)))
+
 
 def ieee_partials(op: Primitive, inputs, out) -> tuple:
     """The partials of `op` in float64 arithmetic, for when Python's floats raise.

@@ -44,6 +44,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from autograd import arguments, tensor_ops
+from autograd import ops as scalar_ops
 from autograd.comparisons import ComparedByData
 from autograd.modes import RECORDING, check_finite, current
 
@@ -315,19 +316,10 @@ def _unary_method(op: tensor_ops.TensorPrimitive):
     return method
 
 
-for _name in ("add", "sub", "mul"):
-    setattr(Tensor, f"__{_name}__", _binary_method(getattr(tensor_ops, _name)))
-    setattr(Tensor, f"__r{_name}__", _binary_method(getattr(tensor_ops, _name), reflected=True))
+scalar_ops.install(Tensor, tensor_ops, _binary_method, _unary_method)
 Tensor.__matmul__ = _binary_method(tensor_ops.matmul)
 Tensor.__rmatmul__ = _binary_method(tensor_ops.matmul, reflected=True)
-Tensor.__truediv__ = _binary_method(tensor_ops.div)
-Tensor.__rtruediv__ = _binary_method(tensor_ops.div, reflected=True)
-Tensor.__rpow__ = _binary_method(tensor_ops.pow, reflected=True)
 _pow = _binary_method(tensor_ops.pow)
-Tensor.__neg__ = _unary_method(tensor_ops.neg)
-Tensor.__abs__ = _unary_method(tensor_ops.abs)
-for _name in tensor_ops.UNARY_METHODS:
-    setattr(Tensor, _name, _unary_method(getattr(tensor_ops, _name)))
 
 
 # --- functions of several tensors ---------------------------------------------------

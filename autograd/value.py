@@ -206,17 +206,8 @@ def _pow(self, exponent):
 _power_method = lru_cache(maxsize=256)(lambda n: _unary_method(ops.power(n)))
 _value_pow = _binary_method(ops.pow)
 
-for _name in ("add", "sub", "mul"):
-    setattr(Value, f"__{_name}__", _binary_method(getattr(ops, _name)))
-    setattr(Value, f"__r{_name}__", _binary_method(getattr(ops, _name), reflected=True))
-Value.__truediv__ = _binary_method(ops.div)
-Value.__rtruediv__ = _binary_method(ops.div, reflected=True)
+ops.install(Value, ops, _binary_method, _unary_method)
 Value.__pow__ = _pow
-Value.__rpow__ = _binary_method(ops.pow, reflected=True)
-Value.__neg__ = _unary_method(ops.neg)
-Value.__abs__ = _unary_method(ops.abs)
 Value.identity = _unary_method(ops.identity)  # a fresh node on top of x (used by grad)
-for _name in ops.UNARY_METHODS:
-    setattr(Value, _name, _unary_method(getattr(ops, _name)))
 
 ops._engine = apply  # the table calls back into the engine through this, without importing it
