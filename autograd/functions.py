@@ -145,10 +145,10 @@ def sign(x):
     """-1, 0 or 1 by the sign of x (elementwise on arrays); the slope of |x|. Not recorded: a constant."""
     if isinstance(x, np.ndarray):
         return np.sign(x)
-    number = getattr(x, "data", x)  # a Value: its number
-    if not isinstance(number, REAL_TYPES) and not hasattr(number, "tangent"):  # a Dual compares by its value
-        raise TypeError(f"F.sign takes a number, an array, a Value or a Dual, got {shown(x)}")
-    return _real_sign(number)  # a Value: its number (a Dual compares by its value)
+    try:  # abs's slope in every backward pass: no check before the comparison, only after it fails
+        return _real_sign(getattr(x, "data", x))  # a Value: its number (a Dual compares by its value)
+    except (TypeError, ValueError):  # a list, a string, a Tensor's array
+        raise TypeError(f"F.sign takes a number, an array, a Value or a Dual, got {shown(x)}") from None
 
 
 def pow(a, b):  # noqa: A001 - mirrors the operator
