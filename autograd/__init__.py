@@ -8,7 +8,8 @@
 
 Where things live. The engine is flat at the top, each tool in a folder of its own:
 
-    ops.py          the one table of scalar primitives: each value and its local derivatives
+    ops.py          the one table of scalar primitives: each value, and each local derivative as a formula
+    expression.py   the safe reader of those formulas and of typed expressions (nothing is evaluated)
     functions.py    F.exp, F.tanh, ...: on floats (IEEE-754), arrays, Values and Duals alike
     value.py        Value, the scalar node of reverse mode
     graph.py        every walk of the graph, and the backward pass itself
@@ -28,8 +29,7 @@ Where things live. The engine is flat at the top, each tool in a folder of its o
     compile/        compile: a traced graph as straight-line Python  (from autograd.compile import compile)
     explain/        explain: the chain-rule trace, drawings and the HTML stepper
                     (from autograd.explain import explain; from autograd.viz import draw_dot)
-    cli/            python -m autograd grad / demo / playground, and the safe expression reader
-                    (from autograd.expression import parse)
+    cli/            python -m autograd grad / demo / playground
     playground/     the live playground: a local server and a Jupyter widget, one front end
 """
 

@@ -11,16 +11,32 @@ table:
   sums;
 * higher-order derivatives evaluate the very same partials on `Value`s instead
   of floats, so the derivative is itself recorded and can be differentiated;
+* the chain-rule trace, the stepper and the drawings show each partial as a
+  formula, and `compile` writes it into straight-line code;
 * the tests walk the table, so a new primitive is checked the day it is added.
 
-A partial is written as a function of the inputs *and the output*, because
-several derivatives are cheapest in terms of the output::
+Each partial is written once, as a formula in the grammar of the expression
+reader (`autograd.expression`), in the names of the inputs -- x, or a and b --
+and ``out``, the output, because several derivatives are cheapest in terms of
+the output::
 
-    d tanh(x)/dx = 1 - tanh(x)**2   ->   lambda x, out: (1 - out * out,)
+    d tanh(x)/dx = 1 - tanh(x)^2      is written      "1 - out * out"
 
-Partials use only ``+ - * /`` and the functions of `autograd.functions` (``F``),
-which work on floats, Values and Duals alike. Plain ``**`` is avoided because
-on floats it can return a complex number: ``(-8.0) ** 0.5`` is ``1.7e-16+1.4j``.
+From that one text, read once at import, come the three forms the rest of the
+house uses (`Primitive.__post_init__`):
+
+* ``op.partials``: a function ``(x, out) -> (1 - out * out,)``, generated from
+  the formula's instructions, so it runs as fast as one written by hand;
+* ``op.formulas``: the formula for a reader, ``out`` written as what it is:
+  ``"1 - tanh(x)^2"``;
+* ``op.rules``: the parsed formulas themselves, which `compile` writes into its code.
+
+A formula may use ``+ - * /``, ``**``, the functions of the expression
+reader, ``sign`` (the slope of |x|) and a comparison, worth 1 or 0 (the slope
+of relu is ``x > 0``). The functions are those of `autograd.functions`
+(``F``), which work on floats, Values and Duals alike, and ``**`` is F.pow:
+Python's own ``**`` on floats can return a complex number, ``(-8.0) ** 0.5`` is
+``1.7e-16+1.4j``.
 """
 
 from __future__ import annotations
@@ -29,26 +45,37 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
-from autograd import arguments
+from autograd import arguments, expression
 from autograd import functions as F
 
 __all__ = ["Primitive", "power"]
 
 _ANYWHERE = (-math.inf, math.inf)
+_POSITIVE = (0.0, math.inf)
 _engine = None  # `autograd.value.apply`, once value.py is imported (see Primitive.__call__)
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+(\.\d*)?([eE][+-]?\d+)?")
+_WHOLE = re.compile(r"\w+\(.*\)|\|.*\|")  # a call or |x|: an operation's text that needs no parentheses
+
+FORMULA_FUNCTIONS = {**expression.FUNCTIONS, "sign": F.sign}
+"""What a formula may call: the functions of a typed expression, and sign."""
+
+_GENERATED_NAMES = {"__builtins__": {}, "pow": F.pow, **FORMULA_FUNCTIONS}
+"""Everything a generated partials function can see: the formula functions and F.pow for ``**``. No builtins."""
 
 
 def parenthesize(operand: str) -> str:
     """A plain name or number as it is, anything else in parentheses: ``x``, ``2.5``, ``(-0.5)``."""
     return operand if _PLAIN.fullmatch(operand) else f"({operand})"
 
-_POSITIVE = (0.0, math.inf)
+
+def read_formula(text: str) -> expression.Expression:
+    """A partial derivative's formula, read by the expression reader with the formula grammar."""
+    return expression.parse(text, functions=FORMULA_FUNCTIONS, comparisons=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,45 +85,55 @@ class Primitive:
     name       the method name (``"tanh"``) or operator name (``"mul"``)
     symbol     what a graph drawing writes on the op node (``"*"``, ``"tanh"``)
     forward    ``forward(*inputs) -> output``
-    partials   ``partials(*inputs, output) -> (d output / d input_i, ...)``
+    partials   each partial derivative as a formula, one per input: ``("1 - out * out",)``
     expression the operation in words a reader knows: ``"tanh(x)"``
-    formulas   each partial as a formula, in the same names: ``("1 - tanh(x)^2",)``
     domains    for each input, the open interval where the derivative is tested
     kinks      points where the derivative does not exist (relu and abs at 0)
     constant   a number baked into the operation: the n of ``x ** n``
+
+    Made from the formulas, once (see the module's docstring):
+
+    partials   the function ``partials(*inputs, output) -> (d output / d input_i, ...)``
+    formulas   each partial for a reader: ``("1 - tanh(x)^2",)``
+    rules      each partial as the parsed `Expression`
 
     ``op(*operands)`` applies the primitive to floats, Duals or Values, the
     last recorded as one node. A primitive of your own joins the engine the
     same way::
 
         softplus = Primitive("softplus", "softplus", lambda x: F.log(1 + F.exp(x)),
-                             lambda x, out: (F.sigmoid(x),), "softplus(x)", ("sigmoid(x)",))
+                             ("sigmoid(x)",), "softplus(x)")
         y = softplus(Value(0.5))     # one node; backward() uses sigmoid(x)
         check_grads(softplus, (0.5,), order=2)
+
+    A derivative the formulas cannot say (one that needs scipy, say) may be
+    given as a function instead, with `formulas` to show for it: then
+    nothing checks that the two agree, and `rules` is None.
     """
 
     name: str
     symbol: str
     forward: Callable
-    partials: Callable[..., tuple]
+    partials: Callable[..., tuple] | tuple[str, ...]
     expression: str
-    formulas: tuple[str, ...]
+    formulas: tuple[str, ...] = ()
     domains: tuple[tuple[float, float], ...] = ()
     kinks: tuple[float, ...] = ()
     constant: float | None = None
+    rules: tuple[expression.Expression, ...] | None = field(default=None, init=False)
 
     def __post_init__(self):
         for field_name in ("name", "symbol", "expression"):
             arguments.text(field_name, getattr(self, field_name))
         arguments.function("forward", self.forward)
-        arguments.function("partials", self.partials)
-        if isinstance(self.formulas, str) or not isinstance(self.formulas, tuple) or \
-                not all(isinstance(f, str) for f in self.formulas):
-            raise TypeError(f"formulas must be a tuple of strings, one per input, like ('1 - tanh(x)^2',), "
-                            f"got {arguments.shown(self.formulas)}")
-        if not 1 <= len(self.formulas) <= 2:
-            raise ValueError(f"a scalar primitive takes one or two inputs; {self.name} has "
-                             f"{len(self.formulas)} formulas")
+        if callable(self.partials):
+            _check_texts("formulas", self.formulas)
+        else:
+            _check_texts("partials", self.partials)
+            if self.formulas:
+                raise ValueError(f"{self.name}: formulas are written from the partials' formulas; "
+                                 f"give partials only, got formulas={self.formulas!r} too")
+            self._derive_from_formulas()
         if not self.domains:  # frozen: set the default the only way a frozen dataclass allows
             object.__setattr__(self, "domains", (_ANYWHERE,) * len(self.formulas))
         if (not isinstance(self.domains, tuple) or len(self.domains) != len(self.formulas)
@@ -111,6 +148,33 @@ class Primitive:
             arguments.real("kinks", kink)
         if self.constant is not None:
             arguments.real("constant", self.constant, finite=False)
+
+    def _derive_from_formulas(self) -> None:
+        """Read each formula once; generate the function the engine calls and the text a reader sees."""
+        texts = self.partials
+        rules = tuple(read_formula(text) for text in texts)
+        allowed = ("x",) if len(rules) == 1 else ("a", "b")
+        for text, rule in zip(texts, rules):
+            unknown = [v for v in rule.variables if v not in allowed + ("out",)]
+            if unknown:
+                raise ValueError(f"{self.name}: the partial {text!r} uses {unknown[0]!r}; a partial of a "
+                                 f"{len(rules)}-input primitive may use only {', '.join(allowed)} and out")
+        # Python source written from the instructions (never from the text): the inputs, out, the
+        # formula functions, float literals and operators. It sees nothing else: no builtins.
+        body = ", ".join(rule.python() for rule in rules)
+        source = f"lambda {', '.join(allowed)}, out: ({body},)"
+        function = eval(compile(source, f"<partials of {self.name}>", "eval"), dict(_GENERATED_NAMES))  # noqa: S307
+        output = self._as_operand()
+        object.__setattr__(self, "rules", rules)
+        object.__setattr__(self, "partials", function)
+        object.__setattr__(self, "formulas", tuple(rule.written({"out": output}) for rule in rules))
+
+    def _as_operand(self) -> expression.Expression | str:
+        """The output as a formula shows it, in place of ``out``: the operation read as an expression if it is one."""
+        try:
+            return read_formula(self.expression)
+        except expression.ExpressionError:  # "|x|", "softplus(x)": shown as typed
+            return self.expression if _WHOLE.fullmatch(self.expression) else f"({self.expression})"
 
     def __call__(self, *operands):
         """Apply the primitive: to floats (its value), Duals (forward mode) or Values (one recorded node).
@@ -148,49 +212,35 @@ class Primitive:
         return f"<primitive {self.expression}>"
 
 
-def _relu_slope(x, out):
-    return (x > 0,)  # True or False, and elementwise on arrays (a mask): 1 where x > 0, else 0
-
-
-def _abs_slope(x, out):
-    return (F.sign(x),)
+def _check_texts(argument: str, texts) -> None:
+    if isinstance(texts, str) or not isinstance(texts, tuple) or not all(isinstance(t, str) for t in texts):
+        raise TypeError(f"{argument} must be a tuple of formulas, one per input, like ('1 - out * out',), "
+                        f"got {arguments.shown(texts)}")
+    if not 1 <= len(texts) <= 2:
+        raise ValueError(f"a scalar primitive takes one or two inputs, so {argument} holds one or two "
+                         f"formulas; got {len(texts)}")
 
 
 # --- the table --------------------------------------------------------------------
+#        name        symbol    forward       partials, one per input         expression
 
-add = Primitive("add", "+", operator.add, lambda a, b, out: (1.0, 1.0),
-                "a + b", ("1", "1"), (_ANYWHERE, _ANYWHERE))
-sub = Primitive("sub", "-", operator.sub, lambda a, b, out: (1.0, -1.0),
-                "a - b", ("1", "-1"), (_ANYWHERE, _ANYWHERE))
-mul = Primitive("mul", "*", operator.mul, lambda a, b, out: (b, a),
-                "a * b", ("b", "a"), (_ANYWHERE, _ANYWHERE))
-div = Primitive("div", "/", F.div, lambda a, b, out: (1 / b, -a / (b * b)),
-                "a / b", ("1/b", "-a/b^2"), (_ANYWHERE, _ANYWHERE), kinks=(0.0,))
-pow = Primitive("pow", "**", F.pow,  # noqa: A001 - the table's name for a ** b
-                lambda a, b, out: (b * F.pow(a, b - 1), out * F.log(a)),
-                "a ** b", ("b * a^(b-1)", "a^b * ln(a)"), (_POSITIVE, (-4.0, 4.0)))
-neg = Primitive("neg", "neg", operator.neg, lambda x, out: (-1.0,),
-                "-x", ("-1",), (_ANYWHERE,))
-exp = Primitive("exp", "exp", F.exp, lambda x, out: (out,),
-                "exp(x)", ("exp(x)",), ((-30.0, 30.0),))
-log = Primitive("log", "log", F.log, lambda x, out: (1 / x,),
-                "log(x)", ("1/x",), (_POSITIVE,))
-sqrt = Primitive("sqrt", "sqrt", F.sqrt, lambda x, out: (0.5 / out,),
-                 "sqrt(x)", ("1/(2 sqrt(x))",), (_POSITIVE,))
-tanh = Primitive("tanh", "tanh", F.tanh, lambda x, out: (1 - out * out,),
-                 "tanh(x)", ("1 - tanh(x)^2",), (_ANYWHERE,))
-sigmoid = Primitive("sigmoid", "sigmoid", F.sigmoid, lambda x, out: (out * (1 - out),),
-                    "sigmoid(x)", ("sigmoid(x) (1 - sigmoid(x))",), (_ANYWHERE,))
-relu = Primitive("relu", "relu", F.relu, _relu_slope,
-                 "relu(x)", ("(x > 0)",), (_ANYWHERE,), kinks=(0.0,))
-sin = Primitive("sin", "sin", F.sin, lambda x, out: (F.cos(x),),
-                "sin(x)", ("cos(x)",), (_ANYWHERE,))
-cos = Primitive("cos", "cos", F.cos, lambda x, out: (-F.sin(x),),
-                "cos(x)", ("-sin(x)",), (_ANYWHERE,))
-abs = Primitive("abs", "abs", F.abs, _abs_slope,  # noqa: A001 - the table's name for |x|
-                "|x|", ("sign(x)",), (_ANYWHERE,), kinks=(0.0,))
-identity = Primitive("identity", "id", F.identity, lambda x, out: (1.0,),
-                     "x", ("1",), (_ANYWHERE,))
+add = Primitive("add", "+", operator.add, ("1", "1"), "a + b")
+sub = Primitive("sub", "-", operator.sub, ("1", "-1"), "a - b")
+mul = Primitive("mul", "*", operator.mul, ("b", "a"), "a * b")
+div = Primitive("div", "/", F.div, ("1 / b", "-a / (b * b)"), "a / b", kinks=(0.0,))
+pow = Primitive("pow", "**", F.pow, ("b * a ** (b - 1)", "out * log(a)"), "a ** b",  # noqa: A001 - a ** b
+                domains=(_POSITIVE, (-4.0, 4.0)))
+neg = Primitive("neg", "neg", operator.neg, ("-1",), "-x")
+exp = Primitive("exp", "exp", F.exp, ("out",), "exp(x)", domains=((-30.0, 30.0),))
+log = Primitive("log", "log", F.log, ("1 / x",), "log(x)", domains=(_POSITIVE,))
+sqrt = Primitive("sqrt", "sqrt", F.sqrt, ("0.5 / out",), "sqrt(x)", domains=(_POSITIVE,))
+tanh = Primitive("tanh", "tanh", F.tanh, ("1 - out * out",), "tanh(x)")
+sigmoid = Primitive("sigmoid", "sigmoid", F.sigmoid, ("out * (1 - out)",), "sigmoid(x)")
+relu = Primitive("relu", "relu", F.relu, ("x > 0",), "relu(x)", kinks=(0.0,))  # 1 or 0; a mask on arrays
+sin = Primitive("sin", "sin", F.sin, ("cos(x)",), "sin(x)")
+cos = Primitive("cos", "cos", F.cos, ("-sin(x)",), "cos(x)")
+abs = Primitive("abs", "abs", F.abs, ("sign(x)",), "|x|", kinks=(0.0,))  # noqa: A001 - the table's |x|
+identity = Primitive("identity", "id", F.identity, ("1",), "x")
 
 
 def power(n: float) -> Primitive:
@@ -206,19 +256,19 @@ def power(n: float) -> Primitive:
 @lru_cache(maxsize=256)
 def _power_of(n: float) -> Primitive:
     shown = f"{n:g}"
-    slope = {0.0: "0", 1.0: "1", 2.0: "2 * x"}.get(n, f"{shown} * x^{n - 1:g}")  # read like a textbook
+    # repr, not shown: the formula is the rule the engine runs, so it must carry n to the last bit.
+    slope = {0.0: "0", 1.0: "1", 2.0: "2 * x"}.get(n, f"{n!r} * x ** {n - 1!r}")
     return Primitive(
-        "power", f"**{shown}", lambda x: F.pow(x, n), lambda x, out: (n * F.pow(x, n - 1),),
-        f"x ** {shown}", (slope,), (_POSITIVE,) if n != int(n) else (_ANYWHERE,),
-        kinks=(0.0,) if n < 1 else (), constant=n)
+        "power", f"**{shown}", lambda x: F.pow(x, n), (slope,), f"x ** {shown}",
+        domains=(_POSITIVE,) if n != int(n) else (_ANYWHERE,), kinks=(0.0,) if n < 1 else (), constant=n)
 
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in (
     add, sub, mul, div, pow, neg, exp, log, sqrt, tanh, sigmoid, relu, sin, cos, abs, identity)}
 """Every fixed primitive by name; `power(n)` makes the constant-exponent family."""
 
-UNARY_METHODS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs")
-"""The primitives that `Value` and `Dual` offer as methods: ``x.tanh()``."""
+UNARY_METHODS = tuple(expression.FUNCTIONS)
+"""The primitives that `Value` and `Dual` offer as methods, ``x.tanh()``: the functions a typed expression calls."""
 
 OPERATOR_METHODS = {"add": "add", "sub": "sub", "mul": "mul", "truediv": "div"}
 """Python's operator methods and the rows they apply: ``a + b`` calls ``__add__``, ``2 + a`` ``__radd__``."""

@@ -1,3 +1,17 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 9. Property-testing your gradients
 #
@@ -24,17 +38,17 @@ from autograd.testing import check_grads, numerical_grad, strategies
 # $\dfrac{d}{dx}\log(1 + e^x) = \dfrac{e^x}{1 + e^x} = \sigma(x)$.
 #
 # A `Primitive` is one row of the library's table: a name, a symbol for drawings, the value, the
-# local partial derivatives (as a function of the inputs and the output), and how to print both.
-# Written with the functions of `F`, the same rule works on floats, on Values (reverse mode) and on
-# Duals (forward mode).
+# local partial derivatives, each written once as a formula in the inputs (and `out`, the output).
+# From that formula the library makes the function the engine runs -- on floats, on Values (reverse
+# mode) and on Duals (forward mode) -- and the text the drawings and the stepper show.
 
 # %%
 def softplus_value(x):
     return F.log(1 + F.exp(x))
 
 softplus = Primitive("softplus", "softplus", softplus_value,
-                     lambda x, out: (F.sigmoid(x),),      # d softplus / dx
-                     "softplus(x)", ("sigmoid(x)",))
+                     ("sigmoid(x)",),                     # d softplus / dx
+                     "softplus(x)")
 
 x = Value(0.5, label="x")
 y = softplus(x)
@@ -58,8 +72,8 @@ check_grads(softplus, (0.5,), order=2)
 
 # %%
 broken = Primitive("softplus", "softplus", softplus_value,
-                   lambda x, out: (F.sigmoid(-x),),       # wrong!
-                   "softplus(x)", ("sigmoid(-x)",))
+                   ("sigmoid(-x)",),                      # wrong!
+                   "softplus(x)")
 
 print(check_grads(broken, (0.0,)))     # the one point where the mistake hides
 try:
@@ -99,8 +113,7 @@ except AssertionError as failure:
 # gradients, and every rule at once.
 
 # %%
-fixed = Primitive("softplus", "softplus", softplus_value, lambda x, out: (F.sigmoid(x),),
-                  "softplus(x)", ("sigmoid(x)",))
+fixed = Primitive("softplus", "softplus", softplus_value, ("sigmoid(x)",), "softplus(x)")
 agrees_three_ways(fixed)()
 
 @settings(max_examples=50, database=None)

@@ -92,7 +92,7 @@ def test_the_table_writes_formulas_in_the_input_names_the_trace_substitutes(op):
 
 
 def test_substitution_is_simultaneous_and_parenthesizes():
-    assert ops.pow.format("b", "a", text=ops.pow.formulas[0]) == "a * b^(a-1)"
+    assert ops.pow.format("b", "a", text=ops.pow.formulas[0]) == "a * b^(a - 1)"
     assert ops.tanh.format("-0.5", text=ops.tanh.formulas[0]) == "1 - tanh((-0.5))^2"
     assert ops.exp.format("h1") == "exp(h1)"
 

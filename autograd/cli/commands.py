@@ -4,7 +4,7 @@
     python -m autograd grad "tanh(x*w + b)" x=0.5 w=-3 b=2 --explain --html f.html
     python -m autograd demo --out demo-output
 
-`grad` reads the expression with `autograd.cli.expression` (a small reader of
+`grad` reads the expression with `autograd.expression` (a small reader of
 its own for a whitelisted grammar, never `eval`), builds the graph with
 `Value`s, runs the backward pass, and checks every gradient two more ways:
 forward mode (one `Dual` pass per input) and central differences.
@@ -37,7 +37,7 @@ import tempfile
 from pathlib import Path
 
 from autograd import arguments
-from autograd.cli.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, ExpressionError, parse, variable_name
+from autograd.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, ExpressionError, parse, variable_name
 
 __all__ = ["main", "read_values", "UsageError"]
 

@@ -157,9 +157,9 @@ def one_neuron(model, X):
 
 def write_files(model, X, y, report: list[str], out: Path, log=print) -> list[Path]:
     """Write the demo's pictures and report into `out`; return the paths written."""
-    from autograd.cli.expression import parse
     from autograd.explain import explain
     from autograd.explain.drawing import GraphvizNotFound, draw_dot
+    from autograd.expression import parse
 
     out.mkdir(parents=True, exist_ok=True)
     written = []

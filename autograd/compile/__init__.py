@@ -16,7 +16,7 @@ accumulates them::
         v1 = _tanh(v0)
         v2 = v1 + x0
         # backward: d output/d node for every node, in the interpreter's order
-        dv0 = 1 - v1 * v1
+        dv0 = 1.0 - v1 * v1
         dx0 = 1.0 + dv0 * x1
         dx1 = dv0 * x0
         return v2, (dx0, dx1)
@@ -37,8 +37,8 @@ The recorded graph is then walked in exactly the order of
   primitive as a call of its float function (``F.tanh.on_real``, IEEE-754
   safe: ``exp(1000)`` is inf, not an OverflowError);
 * backward: each edge's contribution, ``upstream * partial``, with the
-  partial taken from the table of primitives itself (`autograd.compile.inlining`
-  reads its source), added to the input's gradient so far.
+  partial written from its formula in the table of primitives (`autograd.compile.inlining`
+  writes it out), added to the input's gradient so far.
 
 The floating-point operations and their order are the interpreter's, so the
 results are the same to the last bit (a nan is a nan: IEEE-754 does not fix

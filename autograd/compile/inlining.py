@@ -1,24 +1,20 @@
-"""Reading the table's rules as expressions, so that `autograd.compile` can write them into its code.
+"""The table's rules as expressions, so that `autograd.compile` can write them into its code.
 
-The derivative of each primitive is written once, in `autograd.ops`, as a
-small function of the inputs and the output::
+Each partial derivative is written once, in `autograd.ops`, as a formula
+(``"1 - out * out"`` for tanh) that the expression reader has parsed into
+instructions (``op.rules``). To write the backward pass of ``v1 = tanh(v0)``
+as straight-line code, the compiler needs that rule in its own variable
+names: ``dv0 = 1 - v1 * v1``. This module asks each rule for its Python
+source (`Expression.python`) with the inputs and the output renamed to
+placeholders, and each function renamed to the float function behind it
+(``F.tanh.on_real``, called ``_tanh``), since the compiled code only ever
+sees floats. No source file is read: the text comes from the instructions.
 
-    mul = Primitive("mul", "*", operator.mul, lambda a, b, out: (b, a), ...)
-
-To write the backward pass of ``v3 = v1 * v2`` as straight-line code, the
-compiler needs that rule as an *expression* in its own variable names:
-``d v3/d v1 = v2``. This module gets it from the table's own source text:
-it finds the lambda (or the one-line ``def``) with `inspect`, parses it with
-`ast`, renames its parameters to placeholders, puts the values of closure
-constants in their place (the n of ``x ** n``), and turns each ``F.tanh(x)``
-into a call of the float function behind it (``F.tanh.on_real``), since the
-compiled code only ever sees floats. Nothing else is allowed in: a rule that
-uses anything outside a short list of expression forms, or whose source
-cannot be found, is not inlined, and the compiled code calls it instead.
-
-Only the library's own table is inlined. A primitive of your own is always
-called, never copied: the compiled code is built from the traced graph and
-this table, not from anybody else's source text.
+The forward pass is simpler: ``+ - *`` and unary minus are Python's
+operators, any function of `autograd.functions` is its float function, and
+``x ** n`` is ``_pow(x, n)``. A forward function of your own (a lambda in a
+primitive you made) is called, never copied; so is a partials *function*
+given instead of formulas.
 
 A template is a format string over fields ``{a0}`` and ``{a1}`` (the
 inputs), ``{out}`` (the output), ``{up}`` (the gradient arriving from above)
@@ -30,9 +26,6 @@ issue.
 from __future__ import annotations
 
 import ast
-import copy
-import inspect
-import linecache
 import math
 import operator
 import re
@@ -49,11 +42,6 @@ _FIELD = re.compile(rf"\b{_FIELD_PREFIX}(\w+)\b")
 INFIX = {operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult}
 """Forward functions written as Python operators: on floats they never raise (inf, not OverflowError)."""
 
-_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.Constant, ast.Name, ast.Load,
-            ast.Call, ast.Attribute, ast.Tuple, ast.Subscript,
-            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd,
-            ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
-
 
 def field(name: str) -> ast.Name:
     """A placeholder for a field (a0, a1, out, up, before) inside an expression tree."""
@@ -68,122 +56,14 @@ def real_function_name(name: str) -> str:
 REAL_FUNCTIONS = {real_function_name(name): getattr(F, name).on_real for name in F.__all__}
 """Every float function a template may call, by the name the template calls it."""
 
+_RENAMED_FUNCTIONS = {name: real_function_name(name) for name in F.__all__}  # "tanh" -> "_tanh", "pow" -> "_pow"
+
 
 def is_from_table(op: ops.Primitive) -> bool:
-    """Whether `op` is one of the library's own primitives (whose rules may be inlined)."""
+    """Whether `op` is one of the library's own primitives."""
     if op.constant is not None:
         return op is ops.power(op.constant)
     return ops.PRIMITIVES.get(op.name) is op
-
-
-# --- finding a rule's expression in the source --------------------------------------------------
-
-@lru_cache(maxsize=16)
-def _module_tree(filename: str) -> ast.Module | None:
-    """The syntax tree of a whole source file, parsed once."""
-    lines = linecache.getlines(filename)
-    return ast.parse("".join(lines), filename) if lines else None
-
-
-def _returned_expression(function) -> ast.expr | None:
-    """The expression `function` returns: a lambda's body, or a def whose body is one ``return``."""
-    code = function.__code__
-    try:
-        tree = _module_tree(inspect.getsourcefile(function))
-    except (OSError, TypeError, SyntaxError):
-        return None
-    if tree is None:  # no source on disk (an interactive session, a zip without sources)
-        return None
-    line = code.co_firstlineno
-    names = list(code.co_varnames[:code.co_argcount])
-    candidates = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Lambda) and node.lineno == line:
-            body = node.body
-        elif isinstance(node, ast.FunctionDef) and node.lineno == line and node.name == function.__name__:
-            statements = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-            if len(statements) != 1 or not isinstance(statements[0], ast.Return) or statements[0].value is None:
-                return None
-            body = statements[0].value
-        else:
-            continue
-        if [a.arg for a in node.args.args] == names and not (node.args.vararg or node.args.kwarg):
-            candidates.append(body)
-    if len(candidates) > 1:  # two lambdas with the same parameters on one line: tell them apart by column
-        candidates = [body for body in candidates if _spans(body, code)]
-    return candidates[0] if len(candidates) == 1 else None
-
-
-def _spans(body: ast.expr, code) -> bool:
-    """Whether the instructions of `code` come from the source range of `body` (Python 3.11+ knows columns)."""
-    positions = getattr(code, "co_positions", None)
-    if positions is None:
-        return False
-    start, end = (body.lineno, body.col_offset), (body.end_lineno, body.end_col_offset)
-    spots = [(line, col) for line, _, col, end_col in positions()
-             if line is not None and col is not None and end_col is not None and end_col > col]
-    return bool(spots) and all(start <= spot <= end for spot in spots)
-
-
-# --- turning it into a template -----------------------------------------------------------------
-
-class _NotInlinable(Exception):
-    pass
-
-
-class _Rename(ast.NodeTransformer):
-    """Parameters become fields, closure constants become literals, ``F.f(...)`` becomes ``_f(...)``."""
-
-    def __init__(self, function, fields: dict[str, str]):
-        code = function.__code__
-        self.fields = fields
-        self.constants = {}
-        for name, cell in zip(code.co_freevars, function.__closure__ or ()):
-            value = cell.cell_contents
-            if type(value) not in (int, float):
-                raise _NotInlinable(f"closure variable {name} is not a number")
-            self.constants[name] = float(value) if type(value) is float else value
-        self.globals = function.__globals__
-
-    def visit_Name(self, node: ast.Name):
-        if node.id in self.fields:
-            return field(self.fields[node.id])
-        if node.id in self.constants:
-            return number(self.constants[node.id])
-        raise _NotInlinable(f"name {node.id}")
-
-    def visit_Call(self, node: ast.Call):
-        target = node.func
-        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                and self.globals.get(target.value.id) is F and target.attr in F.__all__) or node.keywords:
-            raise _NotInlinable("a call of something other than F")
-        args = [self.visit(a) for a in node.args]
-        return ast.Call(ast.Name(real_function_name(target.attr), ast.Load()), args, [])
-
-
-def number(value: float) -> ast.expr:
-    """A float as an expression: a literal, ``-literal`` for negatives, ``_inf`` / ``_nan`` for the rest."""
-    if math.isnan(value):
-        return ast.Name("_nan", ast.Load())
-    magnitude = ast.Name("_inf", ast.Load()) if math.isinf(value) else ast.Constant(abs(value))
-    return ast.UnaryOp(ast.USub(), magnitude) if math.copysign(1.0, value) < 0 else magnitude
-
-
-def _inlined(function, fields: dict[str, str]) -> ast.expr | None:
-    body = _returned_expression(function)
-    if body is None:
-        return None
-    for node in ast.walk(body):
-        if not isinstance(node, _ALLOWED):
-            return None
-    try:
-        return _Rename(function, fields).visit(_copy(body))
-    except _NotInlinable:
-        return None
-
-
-def _copy(tree: ast.AST) -> ast.AST:
-    return copy.deepcopy(tree)  # the cached module tree must not be renamed in place
 
 
 def _operand_fields(op: ops.Primitive) -> list[str]:
@@ -198,30 +78,34 @@ def forward_expression(op: ops.Primitive) -> ast.expr | None:
         return ast.BinOp(operands[0], INFIX[op.forward](), operands[1])
     if op.forward is operator.neg:
         return ast.UnaryOp(ast.USub(), operands[0])
-    if not is_from_table(op):
-        return None
-    real = getattr(op.forward, "on_real", None)
-    if real is not None and real_function_name(op.forward.__name__) in REAL_FUNCTIONS:
-        return ast.Call(ast.Name(real_function_name(op.forward.__name__), ast.Load()), operands, [])
-    code = getattr(op.forward, "__code__", None)
-    if code is None or code.co_argcount != op.arity:
-        return None
-    return _inlined(op.forward, dict(zip(code.co_varnames, _operand_fields(op))))
+    if op.constant is not None and is_from_table(op):  # x ** n, n a constant of the operation
+        return ast.Call(ast.Name(real_function_name("pow"), ast.Load()), [operands[0], number(op.constant)], [])
+    name = getattr(op.forward, "__name__", None)
+    if name in _RENAMED_FUNCTIONS and getattr(F, name) is op.forward:
+        return ast.Call(ast.Name(real_function_name(name), ast.Load()), operands, [])
+    return None
 
 
 @lru_cache(maxsize=512)
 def partial_expressions(op: ops.Primitive) -> tuple[ast.expr, ...] | None:
-    """``op.partials`` as one expression per input, over fields a0 (a1) and out; or None."""
-    if not is_from_table(op):
+    """Each partial of `op`, from its formula, as an expression over fields a0 (a1) and out; or None.
+
+    None for a primitive whose partials were given as a function: there is
+    no formula to write, so the compiled code calls the function.
+    """
+    if op.rules is None:
         return None
-    code = getattr(op.partials, "__code__", None)
-    if code is None or code.co_argcount != op.arity + 1:
-        return None
-    names = dict(zip(code.co_varnames, _operand_fields(op) + ["out"]))
-    body = _inlined(op.partials, names)
-    if not isinstance(body, ast.Tuple) or len(body.elts) != op.arity:
-        return None
-    return tuple(body.elts)
+    names = dict(zip(op.inputs, (f"{_FIELD_PREFIX}{name}" for name in _operand_fields(op))),
+                 out=f"{_FIELD_PREFIX}out", **_RENAMED_FUNCTIONS)
+    return tuple(ast.parse(rule.python(names), mode="eval").body for rule in op.rules)
+
+
+def number(value: float) -> ast.expr:
+    """A float as an expression: a literal, ``-literal`` for negatives, ``_inf`` / ``_nan`` for the rest."""
+    if math.isnan(value):
+        return ast.Name("_nan", ast.Load())
+    magnitude = ast.Name("_inf", ast.Load()) if math.isinf(value) else ast.Constant(abs(value))
+    return ast.UnaryOp(ast.USub(), magnitude) if math.copysign(1.0, value) < 0 else magnitude
 
 
 # --- the chain rule's arithmetic, simplified only where the bits cannot change ----------------------
@@ -237,16 +121,13 @@ def _is_number(node: ast.expr, value: float) -> bool:
 def times(left: ast.expr, right: ast.expr) -> ast.expr:
     """``left * right``, simplified only where IEEE-754 promises the very same bits.
 
-    ``x * 1.0`` is x (a nan comes back unchanged, too), and ``u * (p if c
-    else q)`` is ``(u * p if c else u * q)``. Nothing else: ``x * 0.0`` is not
-    0 (it is nan for an infinite x), and ``x * -1.0`` is not quite ``-x``
-    (on a nan, the hardware keeps the sign bit that negation flips).
+    ``x * 1.0`` is x (a nan comes back unchanged, too). Nothing else: ``x *
+    0.0`` is not 0 (it is nan for an infinite x), and ``x * -1.0`` is not
+    quite ``-x`` (on a nan, the hardware keeps the sign bit that negation flips).
     """
     for a, b in ((left, right), (right, left)):
         if _is_number(b, 1.0):
             return a
-        if isinstance(b, ast.IfExp):
-            return ast.IfExp(b.test, times(a, b.body), times(a, b.orelse))
     return ast.BinOp(left, ast.Mult(), right)
 
 

@@ -47,7 +47,7 @@ def add_playground_command(commands) -> None:
 def initial_state(expression: str | None, assignments: list[str]) -> dict:
     """The expression and values the page opens with; an error (exit status 2) for ones it cannot use."""
     from autograd.cli import UsageError, read_values
-    from autograd.cli.expression import parse
+    from autograd.expression import parse
 
     if expression is None:
         if assignments:

@@ -42,9 +42,9 @@ from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from autograd import arguments
-from autograd.cli.expression import Expression, ExpressionError, parse
 from autograd.dual import Dual
 from autograd.explain import STEPPER_MAX_NODES, ChainRuleTrace
+from autograd.expression import Expression, ExpressionError, parse
 from autograd.graph import backpropagate, walk
 from autograd.ops import parenthesize
 from autograd.playground.encoding import FORMAT, number, text
