@@ -10,7 +10,7 @@ Where things live. The engine is flat at the top, each tool in a folder of its o
 
     ops.py          the one table of scalar primitives: each value, and each local derivative as a formula
     expression.py   the safe reader of those formulas and of typed expressions (nothing is evaluated)
-    functions.py    F.exp, F.tanh, ...: on floats (IEEE-754), arrays, Values and Duals alike
+    elementary.py   F: exp, tanh, sign, ... on floats (IEEE-754), arrays, Values and Duals alike
     value.py        Value, the scalar node of reverse mode
     graph.py        every walk of the graph, and the backward pass itself
     dual.py         Dual numbers: forward mode, from the same table

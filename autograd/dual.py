@@ -23,8 +23,10 @@ treats everything else, including Duals of outer levels, as constants.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from autograd import ops
-from autograd.functions import REAL_TYPES
+from autograd.elementary import REAL_TYPES
 from autograd.modes import check_finite, current, refuse_float
 
 __all__ = ["Dual"]
@@ -49,6 +51,12 @@ class Dual:
 
     # Comparisons look at the value, so that relu's and abs's slopes and a
     # user's `if x > 0` work unchanged on Duals.
+    if TYPE_CHECKING:  # installed from the table by ops.install (below the class); declared for editors
+        def __add__(self, other: Dual | float) -> Dual: ...
+        __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __add__
+        def __neg__(self) -> Dual: ...
+        __abs__ = exp = log = sqrt = tanh = sigmoid = relu = sin = cos = abs = __neg__  # noqa: A003
+
     def __lt__(self, other):
         return self.value < _value_of(other)
 

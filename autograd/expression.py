@@ -33,7 +33,7 @@ in a row cannot exhaust Python's stack.
    output, operators wait on a stack until one that binds more loosely
    arrives. The output is a list of instructions in postfix order, which a
    ten-line stack machine (`Expression.evaluate`) runs with the operators
-   of `autograd.functions`, on floats, `Value`s and `Dual`s alike.
+   of `autograd.elementary`, on floats, `Value`s and `Dual`s alike.
 
 What people try from Python -- attribute access, indexing, ``^``, ``//``,
 comparisons, strings, keywords, lambdas, commas -- is refused with an
@@ -68,7 +68,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from autograd import arguments
-from autograd import functions as F
+from autograd import elementary as F
 
 __all__ = ["parse", "Expression", "ExpressionError", "variable_name", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from autograd import arguments
 from autograd.dual import Dual
-from autograd.functions import REAL_TYPES
+from autograd.elementary import REAL_TYPES
 from autograd.graph import backpropagate
 from autograd.modes import enable_grad, running_under
 from autograd.value import Value

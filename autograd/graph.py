@@ -12,6 +12,8 @@ cycles: dropping the output frees it at once, by reference counting alone.
 
 from __future__ import annotations
 
+from heapq import heappop, heappush
+
 from autograd import arguments
 from autograd.modes import check_finite, current
 from autograd.ops import ieee_partials
@@ -145,6 +147,35 @@ def _describe(node) -> str:
 
 
 # --- walks for the tools: through the public node interface (.parents), for Values, Tensors or any node -------
+
+class NewestFirst:
+    """The waiting nodes of a tensor backward pass, taken newest first: a topological order for free.
+
+    A `Tensor` carries its place in creation order (``_number``), and every
+    node was created after its inputs. So if the pass always takes the
+    newest node that has a gradient waiting, every node computed from it --
+    newer still -- has already handed it its contributions: its gradient is
+    complete. A heap keyed on the creation number gives that order without a
+    separate depth-first walk, and visits only the nodes gradients reach.
+    (Values have no creation number; their pass uses `_order_marked`.)
+    """
+
+    __slots__ = ("_heap",)
+
+    def __init__(self, root):
+        self._heap = [(-root._number, root)]
+
+    def add(self, node) -> None:
+        """A node that has just received its first contribution joins the wait."""
+        heappush(self._heap, (-node._number, node))
+
+    def take(self):
+        """The newest waiting node: its gradient is complete."""
+        return heappop(self._heap)[1]
+
+    def __bool__(self) -> bool:
+        return bool(self._heap)
+
 
 def walk(roots, stop=frozenset()) -> list:
     """Every node the root(s) depend on, each after its inputs, first input first; the roots last.

@@ -33,7 +33,7 @@ house uses (`Primitive.__post_init__`):
 
 A formula may use ``+ - * /``, ``**``, the functions of the expression
 reader, ``sign`` (the slope of |x|) and a comparison, worth 1 or 0 (the slope
-of relu is ``x > 0``). The functions are those of `autograd.functions`
+of relu is ``x > 0``). The functions are those of `autograd.elementary`
 (``F``), which work on floats, Values and Duals alike, and ``**`` is F.pow:
 Python's own ``**`` on floats can return a complex number, ``(-8.0) ** 0.5`` is
 ``1.7e-16+1.4j``.
@@ -51,7 +51,7 @@ from functools import lru_cache
 import numpy as np
 
 from autograd import arguments, expression
-from autograd import functions as F
+from autograd import elementary as F
 
 __all__ = ["Primitive", "power"]
 
@@ -274,6 +274,12 @@ OPERATOR_METHODS = {"add": "add", "sub": "sub", "mul": "mul", "truediv": "div"}
 """Python's operator methods and the rows they apply: ``a + b`` calls ``__add__``, ``2 + a`` ``__radd__``."""
 
 
+def method_names(table) -> tuple[str, ...]:
+    """The methods `install` gives a node class from `table`: ``__add__``, ``__radd__``, ..., ``tanh``."""
+    operators = [f"__{reflected}{method}__" for method in OPERATOR_METHODS for reflected in ("", "r")]
+    return (*operators, "__rpow__", "__neg__", "__abs__", *table.UNARY_METHODS)
+
+
 def install(node_class, table, binary: Callable, unary: Callable) -> None:
     """Give a node class one method per operation of a table: the one way the engines get their operators.
 
@@ -284,6 +290,10 @@ def install(node_class, table, binary: Callable, unary: Callable) -> None:
     Installed: ``+ - * /`` both ways round, ``number ** x``, ``-x``, ``abs(x)``
     and the methods of UNARY_METHODS (``x.tanh()``). ``x ** n`` is left to the
     class, because a constant exponent is a primitive of its own (`power`).
+
+    Each class also declares these methods (`method_names`) in an ``if
+    TYPE_CHECKING:`` block, never run, so that editors and type checkers
+    know them; a test keeps the declarations equal to what is installed.
     """
     for method, name in OPERATOR_METHODS.items():
         op = getattr(table, name)

@@ -39,13 +39,14 @@ elementwise equality.
 from __future__ import annotations
 
 import itertools
-from heapq import heappop, heappush
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from autograd import arguments, tensor_ops
 from autograd import ops as scalar_ops
 from autograd.comparisons import ComparedByData
+from autograd.graph import NewestFirst
 from autograd.modes import RECORDING, check_finite, current
 
 __all__ = ["Tensor", "matmul", "affine", "concatenate", "stack", "softmax", "log_softmax", "cross_entropy"]
@@ -173,6 +174,12 @@ class Tensor(ComparedByData):
                                "computed from was created with requires_grad=True")
         accumulate_gradients(self, _seed(self, gradient))
 
+    if TYPE_CHECKING:  # installed from the table by ops.install (below the class); declared for editors
+        def __add__(self, other: Tensor | np.ndarray | float) -> Tensor: ...
+        __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __rpow__ = __add__
+        def __neg__(self) -> Tensor: ...
+        __abs__ = exp = log = sqrt = tanh = sigmoid = relu = sin = cos = abs = __neg__  # noqa: A003
+
     # --- operations with arguments ----------------------------------------------------
 
     def __pow__(self, exponent):
@@ -220,9 +227,9 @@ class Tensor(ComparedByData):
     def log_softmax(self, axis: int = -1) -> Tensor:
         return log_softmax(self, axis)
 
-    def cross_entropy(self, targets) -> Tensor:
+    def cross_entropy(self, targets, reduction: str = "mean") -> Tensor:
         """This tensor as logits: see `cross_entropy`."""
-        return cross_entropy(self, targets)
+        return cross_entropy(self, targets, reduction)
 
 
 # --- making a node ------------------------------------------------------------------
@@ -369,28 +376,34 @@ def _sequence(name: str, tensors) -> tuple:
     return tuple(_tensor(t) for t in tensors)
 
 
-def cross_entropy(logits, targets) -> Tensor:
-    """Softmax cross-entropy of `logits` (..., C) against `targets`, averaged over the samples.
+def cross_entropy(logits, targets, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of `logits` (..., C) against `targets`, averaged (or summed) over the samples.
 
     `targets` is either an integer class per sample, of shape ``logits.shape[:-1]``
     (``labels`` in ``cross_entropy(model(x), labels)``), or a distribution
     per sample of the same shape as `logits` (one-hot rows). Softmax and the
     logarithm are fused: the loss is computed from log_softmax (stable for
     any logits) and its gradient is the famous ``(softmax(logits) - t) / N``.
+
+    This is the one cross-entropy of tensors: `autograd.nn.cross_entropy`
+    (PyTorch's spelling) hands tensors to it, and ``logits.cross_entropy(t)``
+    calls it. The primitive it applies is `autograd.tensor_ops.cross_entropy`.
     """
+    arguments.one_of("reduction", reduction, ("mean", "sum"))
     logits = _tensor(logits)
     targets = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     _check_targets(logits.data, targets)
     if targets.dtype.kind == "f" and targets.dtype != logits.dtype:
         targets = targets.astype(logits.dtype)  # float64 one-hot rows must not turn float32 logits float64
     try:
-        return _apply(tensor_ops.cross_entropy, (logits,), {"targets": targets})
+        loss = _apply(tensor_ops.cross_entropy, (logits,), {"targets": targets})  # the mean over the samples
     except IndexError:  # a label >= the number of classes (negative ones are caught by _check_targets)
         raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[-1]}) for logits of shape "
                          f"{logits.shape}; the largest is {targets.max()}") from None
+    return loss if reduction == "mean" else loss * float(np.prod(logits.shape[:-1]))
 
 
-softmax_cross_entropy = cross_entropy
+softmax_cross_entropy = cross_entropy  # the same function, under the name DeZero's readers know
 
 
 def _check_targets(logits: np.ndarray, targets: np.ndarray) -> None:
@@ -423,17 +436,14 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
     Step by step:
 
     1. ``g`` of the root is the seed; every other gradient starts empty.
-    2. Take the newest node that has a gradient waiting. Every node was
-       created after its inputs, so when the newest waiting node is taken,
-       all the nodes computed from it (newer still) have already handed it
-       their contributions: its gradient is complete. (This is a topological
-       order, read off the creation numbers with a heap instead of a
-       separate depth-first walk; it visits only the nodes gradients flow
-       through, never the data or the labels.)
+    2. Take the newest node that has a gradient waiting (`autograd.graph.NewestFirst`):
+       every node was created after its inputs, so all the nodes computed
+       from it have already handed it their contributions, and its gradient
+       is complete. Only the nodes gradients flow through are visited.
     3. The node hands ``g`` to each input that requires grad, through its
        primitive's VJP; `sum_to_shape` folds a broadcast gradient back onto
        the input's shape. A leaf adds its contribution straight into
-       ``.grad``; any other input waits in the heap, and an input used twice
+       ``.grad``; any other input joins the waiting nodes, and an input used twice
        adds up both contributions.
     4. The node's gradient is then dropped, so only the frontier of
        gradients is alive at any time.
@@ -441,11 +451,12 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
     anomaly = current().detect_anomaly
     grads = {root: seed}
     take, waiting_gradient = grads.pop, grads.get
-    waiting = [(-root._number, root)]  # a heap: the newest node first
+    waiting = NewestFirst(root)
+    take_newest, wait = waiting.take, waiting.add
     stored: set[int] = set()  # ids of the arrays handed to some .grad in this pass
     remember, fit = stored.add, tensor_ops.sum_to_shape
     while waiting:
-        node = heappop(waiting)[1]
+        node = take_newest()
         g = take(node)
         op = node._op
         if op is None or node._retains_grad:  # the root is a leaf, or asked to keep its gradient
@@ -474,7 +485,7 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
             total = waiting_gradient(parent)
             if total is None:
                 grads[parent] = contribution
-                heappush(waiting, (-parent._number, parent))
+                wait(parent)
             else:
                 grads[parent] = total + contribution
 

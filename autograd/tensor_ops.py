@@ -56,7 +56,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from autograd import functions as F
+from autograd import elementary as F
 from autograd import ops as scalar_ops
 
 __all__: list[str] = []  # the tensor table: reached through Tensor's methods

@@ -11,8 +11,10 @@ primitive that made it and its inputs (its parents). `backward()` then walks
 that graph from the output back to the leaves and applies the chain rule,
 reading each local derivative from the table in `autograd.ops`.
 
-The methods below are not written out one by one: each is made from its row
-of the table by `_binary_method` or `_unary_method`. That keeps every
+The operator methods (``+ - * /``, ``-x``, ``abs``) and ``x.tanh()`` and
+friends are not written out one by one: `ops.install` makes each from its row
+of the table with `_binary_method` or `_unary_method`, and the class only
+declares them for editors (the ``if TYPE_CHECKING:`` block). That keeps every
 derivative in one place, and the two factories are also the hot path of the
 whole library, so they are written for speed (``__slots__``, no closures
 that point back at their own node, one check of the mode per operation).
@@ -21,11 +23,12 @@ that point back at their own node, one check of the mode per operation).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from autograd import arguments, ops
 from autograd.comparisons import ComparedByData
 from autograd.dual import Dual, push_forward
-from autograd.functions import REAL_TYPES
+from autograd.elementary import REAL_TYPES
 from autograd.graph import chain_rule
 from autograd.modes import RECORDING, check_finite, current, refuse_float
 
@@ -79,6 +82,12 @@ class Value(ComparedByData):
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    if TYPE_CHECKING:  # installed from the table by ops.install (below the class); declared for editors
+        def __add__(self, other: Value | float) -> Value: ...
+        __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __add__
+        def __neg__(self) -> Value: ...
+        __abs__ = exp = log = sqrt = tanh = sigmoid = relu = sin = cos = abs = __neg__  # noqa: A003
 
     def __float__(self) -> float:
         refuse_float(self)  # inside grad(f), float(x) would cut x out of the graph: an error, not a silent 0

@@ -60,3 +60,29 @@ def test_there_is_no_import_cycle():
 def test_the_table_of_primitives_imports_no_engine():
     edges = import_graph()
     assert not edges["autograd.ops"] & {"autograd.value", "autograd.dual", "autograd.tensor", "autograd.graph"}
+
+
+def declared_for_editors(cls) -> set[str]:
+    """The names a node class declares in its ``if TYPE_CHECKING:`` block (never run, read by editors)."""
+    import inspect
+
+    tree = ast.parse(inspect.getsource(inspect.getmodule(cls)))
+    body = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == cls.__name__).body
+    block = next(node for node in body if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING")
+    names = set()
+    for statement in block.body:
+        if isinstance(statement, ast.FunctionDef):
+            names.add(statement.name)
+        elif isinstance(statement, ast.Assign):
+            names |= {target.id for target in statement.targets}
+    return names
+
+
+def test_editors_are_told_of_every_method_the_table_installs():
+    from autograd import Dual, Tensor, Value, ops, tensor_ops
+
+    for cls, table in ((Value, ops), (Dual, ops), (Tensor, tensor_ops)):
+        declared, installed = declared_for_editors(cls), set(ops.method_names(table))
+        assert installed <= declared, f"{cls.__name__} does not declare {sorted(installed - declared)}"
+        extra = declared - installed
+        assert extra <= {"__pow__"} and all(hasattr(cls, name) for name in declared), (cls, extra)

@@ -11,7 +11,7 @@ placeholders, and each function renamed to the float function behind it
 sees floats. No source file is read: the text comes from the instructions.
 
 The forward pass is simpler: ``+ - *`` and unary minus are Python's
-operators, any function of `autograd.functions` is its float function, and
+operators, any function of `autograd.elementary` is its float function, and
 ``x ** n`` is ``_pow(x, n)``. A forward function of your own (a lambda in a
 primitive you made) is called, never copied; so is a partials *function*
 given instead of formulas.
@@ -31,7 +31,7 @@ import operator
 import re
 from functools import lru_cache
 
-from autograd import functions as F
+from autograd import elementary as F
 from autograd import ops
 
 __all__: list[str] = []  # used by autograd.compile, not an API of its own

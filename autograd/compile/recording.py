@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from autograd.functions import REAL_TYPES
+from autograd.elementary import REAL_TYPES
 from autograd.modes import enable_grad, observe_branches
 from autograd.value import Value
 

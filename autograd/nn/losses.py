@@ -17,7 +17,7 @@ import numpy as np
 
 from autograd.arguments import array, one_of, shown
 from autograd.tensor import Tensor
-from autograd.tensor import cross_entropy as fused_cross_entropy
+from autograd.tensor import cross_entropy as tensor_cross_entropy
 from autograd.value import Value
 
 __all__ = ["mse_loss", "cross_entropy", "binary_cross_entropy", "hinge_loss", "REDUCTIONS", "PROBABILITY_FLOOR"]
@@ -107,10 +107,11 @@ def binary_cross_entropy(probabilities, targets, reduction: str = "mean"):
 def cross_entropy(logits, targets, reduction: str = "mean"):
     """Softmax cross-entropy: -log softmax(logits)[label], from integer labels or one-hot target rows.
 
-    For a tensor model this is one fused, numerically stable primitive
-    (`autograd.tensor.cross_entropy`, which checks the targets); for a scalar
-    model, `logits` is one list of class scores per sample, and log-softmax
-    is built from Values with the largest score subtracted first.
+    For a tensor model this is `autograd.tensor.cross_entropy`, the one
+    cross-entropy of tensors (one fused, numerically stable primitive, which
+    checks the targets). For a scalar model, `logits` is one list of class
+    scores per sample, and log-softmax is built from Values with the largest
+    score subtracted first: the scalar engine records every step.
     """
     one_of("reduction", reduction, REDUCTIONS)
     if isinstance(logits, (list, tuple)):
@@ -124,8 +125,7 @@ def cross_entropy(logits, targets, reduction: str = "mean"):
         return _reduce(losses, reduction)
     if not isinstance(logits, Tensor):
         raise TypeError(f"cross_entropy: logits must be a Tensor or a list of lists of Values, got {shown(logits)}")
-    loss = fused_cross_entropy(logits, targets)  # the mean over the samples
-    return loss if reduction == "mean" else loss * float(np.prod(logits.shape[:-1]))
+    return tensor_cross_entropy(logits, targets, reduction)
 
 
 def _scalar_logits(logits, targets) -> tuple[list[list[Value]], np.ndarray]:

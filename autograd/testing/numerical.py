@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograd import arguments
-from autograd.functions import REAL_TYPES
+from autograd.elementary import REAL_TYPES
 from autograd.modes import no_grad
 from autograd.value import Value
 
