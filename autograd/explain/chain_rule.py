@@ -144,16 +144,8 @@ class ChainRuleTrace:
 
     def step_text(self, step: BackwardStep) -> str:
         """The arithmetic of one step, in one line: local derivative, chain rule, running total."""
-        root, node, parent = (parenthesize(self.name(n)) for n in (self.root, step.node, step.parent))
-        gradient = f"d{root}/d{parent}"
-        chain = (f"d{root}/d{node} * d{node}/d{parent} = {self.number(step.upstream)} * {self.number(step.local)}"
-                 f" = {self.number(step.contribution)}")
-        if step.before is None:
-            running = f"{gradient} = {self.number(step.total)}"
-        else:
-            running = (f"{gradient} = {self.number(step.before)} + {self.number(step.contribution)}"
-                       f" = {self.number(step.total)}")
-        return f"{step.derivative} = {step.formula} = {self.number(step.local)};  {chain};  {running}"
+        names = (parenthesize(self.name(n)) for n in (self.root, step.node, step.parent))
+        return step_line(step, *names, number=self.number)
 
     def rows(self) -> list[tuple[str, ...]]:
         """The backward table, one tuple of cells per step."""
@@ -220,6 +212,24 @@ class ChainRuleTrace:
         path = Path(path)
         path.write_text(stepper_page(self), encoding="utf-8")
         return path
+
+
+def step_line(step: BackwardStep, root: str, node: str, parent: str, number: Callable[[float], str]) -> str:
+    """One backward step in one line: the local derivative, the chain rule, the running total.
+
+    ``dy/dv = 1 - tanh(v)^2 = 0.42;  dy/dy * dy/dv = 1 * 0.42 = 0.42;  dy/dv = 0.42``.
+    `root`, `node` and `parent` are the names to write (already parenthesized
+    where needed) and `number` writes a number; the trace and the playground
+    each give their own.
+    """
+    gradient = f"d{root}/d{parent}"
+    chain = (f"d{root}/d{node} * d{node}/d{parent} = {number(step.upstream)} * {number(step.local)}"
+             f" = {number(step.contribution)}")
+    if step.before is None:
+        running = f"{gradient} = {number(step.total)}"
+    else:
+        running = f"{gradient} = {number(step.before)} + {number(step.contribution)} = {number(step.total)}"
+    return f"{step.derivative} = {step.formula} = {number(step.local)};  {chain};  {running}"
 
 
 def _derivative_text(expression: str, variable: str, argument: str | None = None) -> str:

@@ -16,11 +16,10 @@ is cached by the structure's key: moving a slider never runs Graphviz.
 
 from __future__ import annotations
 
-import threading
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
 
 from autograd.explain.drawing import FIELDS, draw_dot
+from autograd.playground.caching import BoundedCache
 
 SVG = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG)
@@ -30,8 +29,7 @@ WIDEST_NUMBER = "-8.888e+88"
 """As wide as any number written with the format ".4g" (two-digit exponents; wider ones overflow a little)."""
 
 CACHED_LAYOUTS = 256
-_cache: OrderedDict[str, str] = OrderedDict()
-_lock = threading.Lock()
+_layouts = BoundedCache(CACHED_LAYOUTS)
 
 # all internal: the drawing of state.evaluate
 __all__ = []
@@ -39,15 +37,10 @@ __all__ = []
 
 def layout_svg(graph, key: str) -> str:
     """The tagged SVG of `graph` (a `state.Graph`), laid out by Graphviz's `dot` unless `key` is cached."""
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    svg = _best_of(graph)
-    with _lock:
-        _cache[key] = svg
-        while len(_cache) > CACHED_LAYOUTS:
-            _cache.popitem(last=False)
+    svg = _layouts.get(key)
+    if svg is None:
+        svg = _best_of(graph)
+        _layouts.put(key, svg)
     return svg
 
 

@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -44,9 +42,11 @@ from typing import NamedTuple
 from autograd import arguments
 from autograd.dual import Dual
 from autograd.explain import STEPPER_MAX_NODES, ChainRuleTrace
+from autograd.explain.chain_rule import step_line
 from autograd.expression import Expression, ExpressionError, parse
 from autograd.graph import backpropagate, walk
 from autograd.ops import parenthesize
+from autograd.playground.caching import BoundedCache
 from autograd.playground.encoding import FORMAT, number, text
 from autograd.value import Value
 
@@ -278,24 +278,15 @@ class Structure:
 
 
 CACHED_STRUCTURES = 512
-_structures: OrderedDict[str, Structure] = OrderedDict()
-_structures_lock = threading.Lock()
+_structures = BoundedCache(CACHED_STRUCTURES)
 
 
 def _structure_of(expression: Expression, graph: Graph) -> Structure:
     """The `Structure` of `graph`, built from `expression`: cached per expression (by its text), bounded."""
-    key = expression.source
-    with _structures_lock:
-        structure = _structures.get(key)
-        if structure is not None:
-            _structures.move_to_end(key)
-    if structure is not None and structure.fits(graph):
-        return structure
-    structure = Structure(graph)
-    with _structures_lock:
-        _structures[key] = structure
-        while len(_structures) > CACHED_STRUCTURES:
-            _structures.popitem(last=False)
+    structure = _structures.get(expression.source)
+    if structure is None or not structure.fits(graph):
+        structure = Structure(graph)
+        _structures.put(expression.source, structure)
     return structure
 
 
@@ -364,15 +355,7 @@ class Pass:
         """`autograd.explain`'s step_text: local derivative, chain rule, running total, in one line."""
         paren = self._graph.structure.paren_names
         index = self._graph.index
-        root, node, parent = (paren[index[id(n)]] for n in (self.root, step.node, step.parent))
-        gradient = f"d{root}/d{parent}"
-        chain = (f"d{root}/d{node} * d{node}/d{parent} = {text(step.upstream)} * {text(step.local)}"
-                 f" = {text(step.contribution)}")
-        if step.before is None:
-            running = f"{gradient} = {text(step.total)}"
-        else:
-            running = f"{gradient} = {text(step.before)} + {text(step.contribution)} = {text(step.total)}"
-        return f"{step.derivative} = {step.formula} = {text(step.local)};  {chain};  {running}"
+        return step_line(step, *(paren[index[id(n)]] for n in (self.root, step.node, step.parent)), number=text)
 
 
 # --- the answer ------------------------------------------------------------------
