@@ -33,10 +33,11 @@ Where things live. The engine is flat at the top, each tool in a folder of its o
     playground/     the live playground: a local server and a Jupyter widget, one front end
 """
 
-from autograd import functions as F
+from autograd import elementary as F
 from autograd.dual import Dual
 from autograd.functional import derivative, grad, hessian, jvp, value_and_grad, vjp
 from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.scopes import scope
 from autograd.tensor import Tensor
 from autograd.value import Value
 
@@ -44,5 +45,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "F", "Value", "Dual", "grad", "value_and_grad", "jvp", "vjp", "derivative", "hessian",
-    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "Tensor",
+    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "Tensor", "scope",
 ]

@@ -48,6 +48,7 @@ from autograd import ops as scalar_ops
 from autograd.comparisons import ComparedByData
 from autograd.graph import NewestFirst
 from autograd.modes import RECORDING, check_finite, current
+from autograd.scopes import NOW as _scope_now
 
 __all__ = ["Tensor", "matmul", "affine", "concatenate", "stack", "softmax", "log_softmax", "cross_entropy"]
 
@@ -67,7 +68,7 @@ class Tensor(ComparedByData):
     """
 
     __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_parents", "_params", "_retains_grad",
-                 "_number", "__weakref__")
+                 "_number", "_scope", "__weakref__")
     __array_ufunc__ = None  # ndarray + Tensor: numpy hands over to Tensor.__radd__ instead of looping
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
@@ -80,6 +81,7 @@ class Tensor(ComparedByData):
         self._params = _NO_PARAMS  # its non-differentiable arguments (axis, shape, index...)
         self._retains_grad = False
         self._number = _next_number()  # its place in creation order (see accumulate_gradients)
+        self._scope = _scope_now[0]     # the module running now, or "" (see autograd.scopes)
 
     # --- the node interface shared with Value -------------------------------------
 
@@ -262,6 +264,7 @@ def _node(data, op, inputs: tuple, params: dict) -> Tensor:
     out.label = ""
     out._retains_grad = False
     out._number = _next_number()
+    out._scope = _scope_now[0]
     if current() is RECORDING:
         for t in inputs:
             if t.requires_grad:

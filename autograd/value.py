@@ -25,7 +25,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from autograd import arguments, ops
+from autograd import arguments, ops, scopes
 from autograd.comparisons import ComparedByData
 from autograd.dual import Dual, push_forward
 from autograd.elementary import REAL_TYPES
@@ -35,6 +35,7 @@ from autograd.modes import RECORDING, check_finite, current, refuse_float
 __all__ = ["Value", "apply"]
 
 _new = object.__new__
+_scope_now = scopes.NOW  # _scope_now[0]: the module Scope running now, or "" (see autograd.scopes)
 
 
 class Value(ComparedByData):
@@ -45,18 +46,32 @@ class Value(ComparedByData):
     label  an optional name, shown in drawings and error messages
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_g", "__weakref__")
+    # _tag holds the label, and the module Scope the node was made in (see autograd.scopes): one
+    # slot for both, because a ninth slot would cost 16 bytes per node (the allocator rounds up).
+    __slots__ = ("data", "grad", "_tag", "_op", "_a", "_b", "_g", "__weakref__")
 
     def __init__(self, data, label: str = ""):
         self.data = _as_data(data)
         self.grad = 0.0
         if type(label) is not str:
             raise TypeError(f"label must be a string, got {arguments.shown(label)}")
-        self.label = label
+        self._tag = scopes.tag(label, _scope_now[0])
         self._op = None  # the primitive that made this node; None for a leaf
         self._a = None   # its first input
         self._b = None   # its second input, if the primitive is binary
         self._g = None   # during a backward pass: this node's gradient so far (see graph.chain_rule)
+
+    @property
+    def label(self) -> str:
+        """An optional name, shown in drawings and error messages ("" when none)."""
+        held = self._tag
+        return held if type(held) is str else held.label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if type(label) is not str:
+            raise TypeError(f"label must be a string, got {arguments.shown(label)}")
+        self._tag = scopes.relabel(self._tag, label)  # the module path stays
 
     @property
     def op(self) -> str:
@@ -109,7 +124,7 @@ def _constant(number):
         node = _new(Value)
         node.data = float(number)
         node.grad = 0.0
-        node.label = ""
+        node._tag = _scope_now[0]  # no label; the module running now, if any
         node._op = None
         node._a = None
         node._b = None
@@ -171,7 +186,7 @@ def _binary_method(op: ops.Primitive, reflected: bool = False):
         out = _new(Value)
         out.data = data
         out.grad = 0.0
-        out.label = ""
+        out._tag = _scope_now[0]
         out._op = op
         out._a = a
         out._b = b
@@ -193,7 +208,7 @@ def _unary_method(op: ops.Primitive):
         out = _new(Value)
         out.data = data
         out.grad = 0.0
-        out.label = ""
+        out._tag = _scope_now[0]
         out._op = op
         out._a = self
         out._b = None

@@ -13,6 +13,7 @@ Workloads (one module each, each runnable alone):
                                     own benchmark, issue 4: run here with the peers' environment)
     4. forward  forward_reverse.py  the gradient of f: R^n -> R by n forward passes vs one reverse pass
     5. playground playground_latency.py  the playground's server answer and slider update (no peers: ours only)
+    6. graphs   graphs.py           the cost of recording module paths on the scalar MLP step (ours only)
 
 The peers are installed once into ``benchmarks/.envs/`` (see `harness`); one
 that fails to install is reported as such and the rest run. The report goes
@@ -28,7 +29,7 @@ import time
 
 import harness
 
-WORKLOADS = ("scalar", "chain", "tensor", "forward", "playground")
+WORKLOADS = ("scalar", "chain", "tensor", "forward", "playground", "graphs")
 TENSOR_SCRIPT = harness.BENCHMARKS / "tensor_mlp.py"
 
 
@@ -94,6 +95,9 @@ def main() -> None:
         elif workload == "playground":
             import playground_latency
             sections.append(playground_latency.run(installed, quick=args.quick, log=log))
+        elif workload == "graphs":
+            import graphs
+            sections.append(graphs.run(installed, quick=args.quick, log=log))
     minutes = (time.time() - started) / 60
     command = "`make bench` (`python benchmarks/run.py`)" if sys.argv[1:] == [] else \
         f"`python benchmarks/run.py {' '.join(sys.argv[1:])}`"

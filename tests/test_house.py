@@ -86,3 +86,27 @@ def test_editors_are_told_of_every_method_the_table_installs():
         assert installed <= declared, f"{cls.__name__} does not declare {sorted(installed - declared)}"
         extra = declared - installed
         assert extra <= {"__pow__"} and all(hasattr(cls, name) for name in declared), (cls, extra)
+
+
+ENGINE = {"autograd.arguments", "autograd.elementary", "autograd.expression", "autograd.ops", "autograd.value",
+          "autograd.dual", "autograd.graph", "autograd.tensor_ops", "autograd.tensor", "autograd.comparisons",
+          "autograd.functional", "autograd.modes", "autograd.scopes"}
+"""The engine, flat at the top of the package. (autograd.functions, autograd.viz and autograd.stepper
+are old public addresses, and optim.py and data.py sit on the engine like nn/: none of them is engine.)"""
+
+
+def test_the_engine_imports_nothing_above_it():
+    edges = import_graph()
+    assert ENGINE <= set(edges), sorted(ENGINE - set(edges))
+    for module in sorted(ENGINE):
+        # "from autograd import ops" names the package too: that is an import of ops, not of the package
+        above = {target for target in edges[module] if target not in ENGINE | {"autograd"}}
+        assert not above, f"{module} imports {sorted(above)}, above the engine"
+
+
+def test_every_top_level_module_is_placed():
+    """A new file at the top is either engine (listed above) or says where it belongs: this test makes one choose."""
+    placed = ENGINE | {"autograd", "autograd.__main__", "autograd.functions", "autograd.viz", "autograd.stepper",
+                       "autograd.optim", "autograd.data"}
+    top = {name for name in import_graph() if name.count(".") <= 1 and not (PACKAGE / name.split(".")[-1]).is_dir()}
+    assert top <= placed, sorted(top - placed)

@@ -34,6 +34,8 @@ import numpy as np
 
 from autograd.arguments import array, flag, shown, text
 from autograd.arguments import path as checked_path
+from autograd.scopes import NOW
+from autograd.scopes import enter as enter_scope
 from autograd.value import Value
 
 __all__ = ["Module"]
@@ -49,7 +51,21 @@ class Module:
     training = True
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        """Run `forward`, with this module's `Scope` current: every node it makes knows its module path.
+
+        (`autograd.scopes.module_path(node)` reads it back; drawings group by it.)
+        """
+        # The common case inline (this runs once per neuron per point): the Scope of this module at
+        # this place, kept in its caller's Scope since the first call; `enter_scope` makes it otherwise.
+        outer = NOW[0]  # "" outside every module (and a Scope is always true)
+        inner = outer._children.get(id(self)) if outer else None
+        if inner is None or inner._module() is not self:
+            inner = enter_scope(self)
+        NOW[0] = inner
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            NOW[0] = outer
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
@@ -73,6 +89,30 @@ class Module:
                 stack.extend((f"{name}.{k}", v) for k, v in reversed(list(vars(value).items())))
             elif isinstance(value, (list, tuple)):
                 stack.extend((f"{name}.{i}", v) for i, v in reversed(list(enumerate(value))))
+
+    def _own_parameters(self) -> list:
+        """The parameters this module holds itself, not through a submodule (a Neuron's w.0, ..., b)."""
+        own, stack = [], list(vars(self).values())
+        while stack:
+            value = stack.pop()
+            if _is_parameter(value):
+                own.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(value)
+        return own
+
+    def _name_of(self, module: Module) -> str | None:
+        """Where `module` sits inside this one, as state_dict names it ("layers.1.neurons.3"), or None."""
+        stack = [(name, value) for name, value in vars(self).items()]
+        while stack:
+            name, value = stack.pop()
+            if value is module:
+                return name
+            if isinstance(value, Module):
+                stack.extend((f"{name}.{k}", v) for k, v in vars(value).items())
+            elif isinstance(value, (list, tuple)):
+                stack.extend((f"{name}.{i}", v) for i, v in enumerate(value))
+        return None
 
     def parameters(self) -> list:
         return [p for _, p in self.named_parameters()]
