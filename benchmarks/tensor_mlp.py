@@ -7,6 +7,9 @@ same weights and data:
 
 * ``autograd``       this library: ``cross_entropy((x @ W + b).relu() ..., labels)``
 * ``autograd affine`` the same with the fused Affine primitive, ``affine(x, W, b).relu()``
+* ``autograd compiled`` the affine step through ``autograd.compile``: traced once, run as
+                     straight-line numpy with its intermediates in buffers kept between calls
+                     (``compiled, buffers=all``: the returned gradients in kept buffers too)
 * ``tuned numpy``    backprop by hand, tuned: ``np.dot`` for every product (BLAS
                      even for the batch-1 outer product), ``np.maximum`` for ReLU
                      and a mask multiply in its backward, fused softmax-CE gradient,
@@ -196,6 +199,41 @@ class AutogradAffine(Autograd):
         self.layer = affine
 
 
+class AutogradCompiled:
+    """The affine step traced once by `autograd.compile` and run as its straight-line numpy program
+    (intermediates in buffers kept between calls; the returned gradients new on every call)."""
+    name = "autograd compiled"
+    buffers = "intermediate"
+
+    def __init__(self, params, x, labels):
+        from autograd.compile import compile
+        from autograd.tensor import Tensor, affine, cross_entropy
+
+        def loss(x, labels, W1, b1, W2, b2, W3, b3):
+            h1 = affine(x, W1, b1).relu()
+            h2 = affine(h1, W2, b2).relu()
+            return cross_entropy(affine(h2, W3, b3), labels)
+
+        weights = [Tensor(p, requires_grad=True) for p in params]
+        self.compiled = compile(loss, (x, labels, *weights), buffers=self.buffers)
+        self.params = [w.data for w in weights]
+        self.x, self.labels = x, labels
+
+    def step(self) -> float:
+        value, grads = self.compiled(self.x, self.labels, *self.params)
+        grads = grads[2:]  # None, None for the images and the labels
+        for p, g in zip(self.params, grads):
+            p -= LR * g
+        self.grads = grads
+        return float(value)
+
+
+class AutogradCompiledAll(AutogradCompiled):
+    """The same, with the returned gradients in kept buffers too (buffers="all": overwritten by the next call)."""
+    name = "compiled, buffers=all"
+    buffers = "all"
+
+
 class Torch:
     name = "torch"
     module = "torch"
@@ -276,7 +314,7 @@ class Dezero:
 
 
 IMPLEMENTATIONS = {impl.name: impl for impl in (
-    Autograd, AutogradAffine, TunedNumpy, TextbookNumpy, Torch, MyGrad, Dezero)}
+    Autograd, AutogradAffine, AutogradCompiled, AutogradCompiledAll, TunedNumpy, TextbookNumpy, Torch, MyGrad, Dezero)}
 
 # Implementations that share a process, one step each in turn. MyGrad and DeZero run beside the
 # tuned numpy step, and their ratio is taken against that process's tuned step, so that the load
@@ -284,7 +322,8 @@ IMPLEMENTATIONS = {impl.name: impl for impl in (
 # and is compared with the tuned step of the first group: in one process, torch's OpenMP threads
 # and numpy's OpenBLAS threads spin-wait for work and starve each other on 2 cores (measured
 # here: a torch step 67x the tuned one in the same process, under 2x in a process of its own).
-GROUPS = (("autograd", "autograd affine", "tuned numpy", "textbook numpy"),
+GROUPS = (("autograd", "autograd affine", "autograd compiled", "compiled, buffers=all", "tuned numpy",
+           "textbook numpy"),
           ("torch",), ("mygrad", "tuned numpy"), ("dezero", "tuned numpy"))
 
 

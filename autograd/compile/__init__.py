@@ -70,18 +70,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from autograd.compile.program import Compiled, Program, literal  # noqa: F401 - literal: for the tests
+import numpy as np
 
-__all__ = ["compile", "Compiled", "Program"]
+from autograd.compile.program import Compiled, Program, literal  # noqa: F401 - literal: for the tests
+from autograd.compile.tensor_program import CompiledTensor, TensorProgram
+from autograd.tensor import Tensor
+
+__all__ = ["compile", "Compiled", "Program", "CompiledTensor", "TensorProgram"]
 
 
 # The name users know from JAX and PyTorch; it shadows the builtin only here, where the builtin is not used.
 def compile(f: Callable, example_args: Sequence, *, reuse_slots: bool = True,  # noqa: A001
-            max_traces: int = 8) -> Compiled:
-    """Trace ``f(*example_args)`` once on Values; return it compiled to straight-line Python.
+            max_traces: int = 8, buffers: str | None = None) -> Compiled | CompiledTensor:
+    """Trace ``f(*example_args)`` once; return it compiled to straight-line Python (or numpy, for Tensors).
 
     ``compile(f, args)(*new_args)`` returns ``(value, gradients)``, equal to
     the last bit to ``value_and_grad(f, argnums=all)(*new_args)`` as long as
     ``f`` takes the same branches (the ones it takes on Values are checked).
+
+    Tensors: when an example argument is a `Tensor` or a numpy array, ``f`` is
+    traced on Tensors and written as numpy (`autograd.compile.tensor_program`).
+    Gradients come back for the Tensors given with ``requires_grad=True``
+    (None for data: float arrays, integer labels); calls take arrays (or
+    Tensors) of the traced shapes and dtypes, other shapes are traced again.
+    ``buffers`` ("intermediate", the default; "all"; "none") says which arrays
+    are kept from call to call; returned arrays are new on every call unless "all".
+    ``reuse_slots`` lets values that are never alive at once share a variable
+    (for Values) or a kept array (for Tensors).
     """
+    if isinstance(example_args, (list, tuple)) and any(isinstance(a, (Tensor, np.ndarray)) for a in example_args):
+        return CompiledTensor(f, example_args, buffers="intermediate" if buffers is None else buffers,
+                              max_traces=max_traces, reuse_slots=reuse_slots)
+    if buffers is not None:
+        raise TypeError(f"buffers is for functions of Tensors (numpy arrays); these example_args are numbers, "
+                        f"got buffers={buffers!r}")
     return Compiled(f, example_args, reuse_slots=reuse_slots, max_traces=max_traces)
