@@ -296,6 +296,26 @@ def _function_from_source(source: str, name: str, namespace: dict) -> Callable:
     return types.FunctionType(code, namespace, name)
 
 
+@contextmanager
+def inputs_at(given: list, data: list):
+    """The arguments for tracing at `data`: the data itself, or the given nodes holding it for a while.
+
+    `given` has, for each argument, the Value or Tensor the user passed (it is
+    traced as itself, so that its identity stays a leaf) or None; each one's
+    ``.data`` is set for the length of the block and put back afterwards.
+    Shared by the scalar and the tensor compiler.
+    """
+    saved = [(node, node.data) for node in given if node is not None]
+    try:
+        for node, x in zip(given, data):
+            if node is not None:
+                node.data = x
+        yield [node if node is not None else x for node, x in zip(given, data)]
+    finally:
+        for node, x in saved:
+            node.data = x
+
+
 class Compiled:
     """A function compiled for its value and gradient: ``compiled(*args) -> (value, gradients)``.
 
@@ -363,18 +383,8 @@ class Compiled:
             grads = backpropagate(output, stop_at=frozenset(trace.inputs))
             return output.data, tuple(grads.get(x, 0.0) for x in trace.inputs)
 
-    @contextmanager
     def _inputs_at(self, numbers: list[float]):
-        """The arguments for tracing at `numbers`: the numbers, or the given Values holding them for a while."""
-        saved = [(v, v.data) for v in self._given if v is not None]
-        try:
-            for v, x in zip(self._given, numbers):
-                if v is not None:
-                    v.data = x
-            yield [v if v is not None else x for v, x in zip(self._given, numbers)]
-        finally:
-            for v, data in saved:
-                v.data = data
+        return inputs_at(self._given, numbers)
 
     def __repr__(self) -> str:
         name = getattr(self.f, "__name__", "function")

@@ -54,13 +54,12 @@ import inspect
 import keyword
 import re
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from autograd import arguments, tensor_ops
-from autograd.compile.program import GuardMiss, _function_from_source
+from autograd.compile.program import GuardMiss, _function_from_source, inputs_at
 from autograd.compile.tensor_recording import TensorRecording, is_integer_array, leaves_for, record_tensors
 from autograd.compile.tensor_rules import elementwise_rule, rule_for, times
 from autograd.graph import walk
@@ -839,18 +838,8 @@ class CompiledTensor:
                     t.requires_grad = flag
             return output.data, grads
 
-    @contextmanager
     def _inputs_at(self, arrays: list):
-        """The arguments for tracing at `arrays`: the arrays, or the given Tensors holding them for a while."""
-        saved = [(t, t.data) for t in self._given if t is not None]
-        try:
-            for t, a in zip(self._given, arrays):
-                if t is not None:
-                    t.data = a
-            yield [t if t is not None else a for t, a in zip(self._given, arrays)]
-        finally:
-            for t, data in saved:
-                t.data = data
+        return inputs_at(self._given, arrays)
 
     def __repr__(self) -> str:
         name = getattr(self.f, "__name__", "function")
