@@ -39,17 +39,10 @@ def demo_problem():
 
 
 def demo_loss(model, X, y):
-    """The demo's loss (autograd/cli/demo.py's), its two parts named with `autograd.scope`."""
-    from autograd import scope
+    """The demo's loss (autograd/cli/demo.py's), its parts named with `autograd.scope`."""
+    from autograd.cli.demo import loss_and_accuracy
 
-    scores = [model(x) for x in X]
-    with scope("loss"):
-        with scope("data"):
-            losses = [(1 + -yi * s).relu() for yi, s in zip(y, scores)]
-            data_loss = sum(losses) * (1.0 / len(losses))
-        with scope("regularization"):
-            reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-        return data_loss + reg_loss
+    return loss_and_accuracy(model, X, y)[0]
 
 
 def training_step(model, X, y) -> float:

@@ -25,6 +25,7 @@ from autograd import arguments
 from autograd.data import make_moons
 from autograd.dual import Dual
 from autograd.nn import MLP, Neuron
+from autograd.scopes import scope
 from autograd.value import Value
 
 __all__: list[str] = []  # a program, not a library: run it with `python -m autograd demo` (it takes 30 s)
@@ -35,11 +36,15 @@ ALPHA = 1e-4  # weight of the L2 penalty
 def loss_and_accuracy(model, X, y):
     """micrograd's loss: mean(relu(1 - y * score)) + ALPHA * sum(p^2), and the accuracy."""
     scores = [model(x) for x in X]
-    losses = [(1 + -yi * score).relu() for yi, score in zip(y, scores)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    with scope("loss"):  # named, so that a drawing grouped by module shows the loss and its two parts
+        with scope("data"):
+            losses = [(1 + -yi * score).relu() for yi, score in zip(y, scores)]
+            data_loss = sum(losses) * (1.0 / len(losses))
+        with scope("regularization"):
+            reg_loss = ALPHA * sum(p * p for p in model.parameters())
+        loss = data_loss + reg_loss
     accuracy = sum((yi > 0) == (score > 0) for yi, score in zip(y, scores)) / len(y)
-    return data_loss + reg_loss, accuracy
+    return loss, accuracy
 
 
 def train(model, X, y, steps: int = 100, log=print):

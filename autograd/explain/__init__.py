@@ -7,7 +7,9 @@ Inside, one job a module, each layer using only those above it:
 
     text.py        numbers as text (shared by all of them)
     chain_rule.py  explain(root): every edge of the backward pass as a step, printed as a table
-    drawing.py     draw_dot, to_dot: the graph as Graphviz DOT (needs the graphviz package)
+    grouping.py    ModuleTree: the graph sorted by the modules that made it (what is folded, what crosses)
+    drawing.py     draw_dot, to_dot: the graph as Graphviz DOT (needs the graphviz package),
+                   grouped by module on request
     stepper.py     the trace as one self-contained HTML page with Previous / Next / Play
     assets/        the stepper's JavaScript and CSS (package data, inlined into each page)
 

@@ -32,9 +32,11 @@ tensor) -- so any node type offering it can be drawn.
 
 from __future__ import annotations
 
+import concurrent.futures
 import html
 import math
 import shutil
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
 
@@ -42,10 +44,11 @@ import graphviz
 import numpy as np
 
 from autograd import arguments
+from autograd.explain.grouping import ModuleTree
 from autograd.explain.text import format_number, summarize
 from autograd.graph import distances_from, walk
 
-__all__ = ["draw_dot", "to_dot", "GraphvizNotFound", "dot_available"]
+__all__ = ["draw_dot", "to_dot", "GraphvizNotFound", "DrawingTooLarge", "dot_available"]
 
 FIELDS = ("label", "data", "grad")
 """The fields a value box can show, in the order they are drawn."""
@@ -101,14 +104,41 @@ class Drawing(graphviz.Digraph):
         self.edge_ids: dict[tuple[int, int], str] = {}
         self.fields: dict[str, tuple[str, ...]] = {}
         self.left_out: int = 0
+        self.layout_size: int = 0  # the boxes and ovals Graphviz places: above PROGRESS_FROM, rendering shows a bar
 
     def render(self, *args, **kwargs):
         require_dot()
-        return super().render(*args, **kwargs)
+        return self._with_progress(super().render, *args, **kwargs)
 
     def pipe(self, *args, **kwargs):
         require_dot()
-        return super().pipe(*args, **kwargs)
+        return self._with_progress(super().pipe, *args, **kwargs)
+
+    def _with_progress(self, run: Callable, *args, **kwargs):
+        """Run Graphviz; for a large drawing, in a thread, with a bar of the time it is expected to take.
+
+        Graphviz says nothing while it lays out, so the bar measures time: its end is an estimate
+        from the drawing's size (`expected_seconds`), and it says so; a layout that takes longer
+        shows the time going past it.
+        """
+        if self.layout_size <= PROGRESS_FROM:
+            return run(*args, **kwargs)
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # (tqdm comes with the demo, test and notebook extras)
+            return run(*args, **kwargs)
+        expected = max(expected_seconds(self.layout_size), 0.5)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            done = pool.submit(run, *args, **kwargs)
+            with tqdm(total=round(expected, 1), unit="s", leave=False,
+                      desc=f"Graphviz: laying out {self.layout_size:,} boxes (time expected)",
+                      bar_format="{desc}: {bar} {n:.1f} of ~{total} s") as bar:
+                while True:
+                    try:
+                        return done.result(timeout=0.25)
+                    except concurrent.futures.TimeoutError:
+                        bar.n = round(bar.n + 0.25, 2)
+                        bar.refresh()
 
 
 def gradients_computed(root, nodes=None) -> bool:
@@ -263,7 +293,8 @@ def _input_names(node, arity: int) -> tuple[str, ...]:
 
 def draw_dot(root, *, rankdir: str = "LR", show: Iterable[str] = FIELDS, fmt: str | Callable = ".4g",
              color: str | None = None, max_nodes: int | None = 200, max_depth: int | None = None,
-             graph_label: str | None = None, describe: Callable | None = None) -> Drawing:
+             graph_label: str | None = None, describe: Callable | None = None,
+             group: str | None = None, collapse: int | None = None, fold_repeats: bool = False) -> Drawing:
     """The computation graph of `root` as a `graphviz.Digraph` (see the module docstring).
 
     rankdir    "LR" (inputs on the left) or "TB" (inputs on top)
@@ -277,6 +308,17 @@ def draw_dot(root, *, rankdir: str = "LR", show: Iterable[str] = FIELDS, fmt: st
     graph_label  a caption above the graph
     describe   a function ``node -> {field: text}`` replacing the default text of
                each box (see `describe_node`); the chain-rule stepper writes its own names with it
+    group      None, or "module": each module (and ``with scope(name)`` block) a cluster titled
+               with its path, as `autograd.scopes.module_path` names it
+    collapse   with group="module": fold every module deeper than this into one box (0: each
+               outermost module a box); max_nodes then bounds the boxes drawn: a module whose
+               opening would exceed it stays folded
+    fold_repeats  with group="module": folded sibling modules alike in class, operations and
+               parameter shapes (16 neurons of a layer) are drawn as one box marked ×16
+
+    A drawing Graphviz would take long to lay out (more than `QUICK_LAYOUT` boxes) warns
+    before it is made (`DrawingTooLarge`), naming the collapse= that fits, and shows a
+    progress bar while it is rendered.
     """
     arguments.node("root", root)
     arguments.one_of("rankdir", rankdir, ("LR", "TB"))
@@ -294,13 +336,18 @@ def draw_dot(root, *, rankdir: str = "LR", show: Iterable[str] = FIELDS, fmt: st
         arguments.text("graph_label", graph_label)
     if describe is not None:
         arguments.function("describe", describe)
+    arguments.one_of("group", group, (None, "module"))
+    collapse = arguments.optional(arguments.integer, "collapse", collapse, low=0)
+    fold_repeats = arguments.flag("fold_repeats", fold_repeats)
+    if group is not None and max_depth is not None:
+        raise ValueError(f"max_depth= cuts an ungrouped drawing; with group='module' use collapse= "
+                         f"(got max_depth={max_depth!r})")
+    if group is None and (collapse is not None or fold_repeats):
+        raise ValueError(f"collapse= and fold_repeats= fold modules: pass group='module' with them "
+                         f"(got collapse={collapse!r}, fold_repeats={fold_repeats!r})")
 
     nodes = walk(root)
-    drawn_ids, depth_limit = _choose_nodes(root, nodes, max_nodes, max_depth)
-    drawn = [n for n in nodes if id(n) in drawn_ids]
     computed = gradients_computed(root, nodes)
-    scale = GradScale(grad_magnitude(n) for n in drawn) if color == "grad" and computed else None
-
     graph = Drawing(name="autograd", graph_attr={"rankdir": rankdir, "ordering": "in", "fontname": "Helvetica",
                                                  "nodesep": "0.25", "ranksep": "0.35",
                                                  # bounded layout effort: one value used 60 times took dot
@@ -308,46 +355,256 @@ def draw_dot(root, *, rankdir: str = "LR", show: Iterable[str] = FIELDS, fmt: st
                                                  "nslimit": "2"},
                     node_attr={"fontname": "Helvetica", "fontsize": "11"},
                     edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"})
-    for index, node in enumerate(drawn):
-        graph.node_ids[id(node)] = f"n{index}"
-
-    edge_count = 0
-    for node in drawn:
-        name = graph.node_ids[id(node)]
-        parents = node.parents
-        inputs_cut = bool(parents) and any(id(p) not in drawn_ids for p in parents)
-        fill = scale.color(grad_magnitude(node)) if scale else None
-        cut = f"made by {node.op}; inputs not drawn" if inputs_cut else None
-        text = describe(node) if describe else describe_node(node, fmt, computed)
-        label, fields = _value_label(text, show, fill, cut)
-        graph.fields[name] = fields
-        graph.node(name, label=label, shape="plaintext", id=name,
-                   **({"style": "dashed"} if inputs_cut else {}))
-        if not parents or inputs_cut:
-            continue
-        op_name = f"{name}op"
-        graph.node(op_name, label=node.op, shape="ellipse", id=op_name, fontsize="10",
-                   margin="0.03,0.02", height="0.3", style="filled", fillcolor="gray95")
-        graph.edge(op_name, name, id=f"{op_name}-out")
-        argument_names = _input_names(node, len(parents))
-        for position, parent in enumerate(parents):
-            edge_id = f"e{edge_count}"
-            edge_count += 1
-            graph.edge_ids[(id(node), position)] = edge_id
-            extra = {"label": argument_names[position]} if len(parents) > 1 else {}
-            graph.edge(graph.node_ids[id(parent)], op_name, id=edge_id, **extra)
-
-    graph.left_out = len(nodes) - len(drawn)
     caption = [graph_label] if graph_label else []
-    if graph.left_out:
-        caption.append(_left_out_caption(nodes, drawn_ids, depth_limit))
+    write = _ValueWriter(graph, show, fmt, computed, describe)
+    if group == "module":
+        scale = _draw_by_module(graph, write, ModuleTree(root, nodes), color, collapse, max_nodes, fold_repeats,
+                                caption)
+    else:
+        drawn_ids, depth_limit = _choose_nodes(root, nodes, max_nodes, max_depth)
+        drawn = [n for n in nodes if id(n) in drawn_ids]
+        scale = GradScale(grad_magnitude(n) for n in drawn) if color == "grad" and computed else None
+        write.scale = scale
+        for index, node in enumerate(drawn):
+            graph.node_ids[id(node)] = f"n{index}"
+        for node in drawn:
+            if write.value(graph, node, cut=bool(node.parents) and any(id(p) not in drawn_ids for p in node.parents)):
+                for position, parent in enumerate(node.parents):
+                    write.input_edge(node, position, graph.node_ids[id(parent)])
+        graph.left_out = len(nodes) - len(drawn)
+        graph.layout_size = len(drawn) + sum(1 for n in drawn if n.parents)
+        if graph.left_out:
+            caption.append(_left_out_caption(nodes, drawn_ids, depth_limit))
+        elif graph.layout_size > QUICK_LAYOUT:
+            _warn_too_large(graph.layout_size, ModuleTree(root, nodes), grouped=False)
     if not computed and "grad" in show and describe is None:
         caption.append(f"gradients {NOT_COMPUTED}: call backward() on the output first")
     if caption:
-        graph.attr(label="\n".join(caption) + "\n", labelloc="t", labeljust="l", fontsize="12")
+        # (each line ended by \l: left-justified, as a caption reads)
+        graph.attr(label="".join(line.replace("\n", "\\l") + "\\l" for line in caption) + "\\l",
+                   labelloc="t", labeljust="l", fontsize="12")
     if scale:
         graph.node("legend", label=_legend(scale), shape="plaintext")
     return graph
+
+
+class _ValueWriter:
+    """Writes value boxes, operation ovals and input edges into a drawing (or one of its clusters)."""
+
+    def __init__(self, graph: Drawing, show: tuple, fmt, computed: bool, describe: Callable | None):
+        self.graph, self.show, self.fmt, self.computed, self.describe = graph, show, fmt, computed, describe
+        self.scale: GradScale | None = None
+        self.edges = 0
+
+    def value(self, target, node, cut: bool = False) -> bool:
+        """The box of `node` (and the oval of the operation that made it) in `target`, a graph or cluster.
+
+        True when the caller should draw the operation's input edges (see `input_edge`).
+        """
+        name = self.graph.node_ids[id(node)]
+        fill = self.scale.color(grad_magnitude(node)) if self.scale else None
+        text = self.describe(node) if self.describe else describe_node(node, self.fmt, self.computed)
+        label, fields = _value_label(text, self.show, fill, f"made by {node.op}; inputs not drawn" if cut else None)
+        self.graph.fields[name] = fields
+        target.node(name, label=label, shape="plaintext", id=name, **({"style": "dashed"} if cut else {}))
+        if not node.parents or cut:
+            return False
+        target.node(f"{name}op", label=node.op, shape="ellipse", id=f"{name}op", fontsize="10",
+                    margin="0.03,0.02", height="0.3", style="filled", fillcolor="gray95")
+        self.graph.edge(f"{name}op", name, id=f"{name}op-out")
+        return True
+
+    def input_edge(self, node, position: int, source: str, crossing: int = 1) -> None:
+        """The edge from `source` (a value's box, or a folded module holding the input) into node's operation.
+
+        Named by the input's name in the table of primitives (a, b) when there are two, and for a
+        tensor by its shape and dtype too; `crossing` > 1 says how many values the edge stands for.
+        """
+        parents = node.parents
+        edge_id = f"e{self.edges}"
+        self.edges += 1
+        self.graph.edge_ids[(id(node), position)] = edge_id
+        parts = [_input_names(node, len(parents))[position]] if len(parents) > 1 else []
+        if _is_tensor(parents[position]):
+            parts.append(_shape_text(parents[position]))
+        if crossing > 1:
+            parts.append(f"{crossing:,} values")
+        self.graph.edge(source, f"{self.graph.node_ids[id(node)]}op", id=edge_id,
+                        **({"label": " ".join(parts)} if parts else {}))
+
+
+def _shape_text(node) -> str:
+    return f"{tuple(node.shape)} {node.dtype}"
+
+
+# --- grouped by module ----------------------------------------------------------------------------
+
+QUICK_LAYOUT = 1500
+"""The most boxes (values, operation ovals, folded modules) a drawing has before it warns: Graphviz
+lays out about this many in a few seconds on a laptop, and takes minutes for ten times as many
+(measured by benchmarks/graphs.py)."""
+
+PROGRESS_FROM = 400
+"""Rendering a drawing with more boxes than this shows a progress bar (when tqdm is installed)."""
+
+def expected_seconds(boxes: int) -> float:
+    """About how long Graphviz's dot takes to lay out a drawing of this many boxes, for the progress bar.
+
+    Its time grows faster than the size: measured here (2 cores, Graphviz 2.43), 324 boxes took
+    0.08 s, 1,734 took 1.6 s, 4,176 took 18 s and 8,252 took 108 s; this is the power law
+    through the last three (benchmarks/graphs.py measures it again).
+    """
+    return 1.6 * (boxes / 1734) ** 2.7
+
+
+LABELLED_EDGES = 40
+"""Edges into folded modules are labelled with the number of values they carry when there are at most this many."""
+
+
+class DrawingTooLarge(UserWarning):
+    """A drawing Graphviz would take long to lay out; the message says how to make it smaller."""
+
+
+def _warn_too_large(size: int, tree: ModuleTree, grouped: bool) -> None:
+    depth = tree.fitting_depth(QUICK_LAYOUT) if tree.scopes else None
+    if depth is not None:
+        advice = f"draw_dot(root, group='module', collapse={depth}) draws it in at most {QUICK_LAYOUT:,}"
+    elif grouped:
+        advice = "even its outermost modules are too many to fold it smaller; pass max_nodes= to cut it"
+    else:
+        advice = "pass max_nodes= to cut it at a depth from the output, or group its nodes into modules"
+    warnings.warn(f"this drawing has {size:,} boxes: Graphviz lays out more than {QUICK_LAYOUT:,} slowly "
+                  f"(minutes for tens of thousands). {advice}.", DrawingTooLarge, stacklevel=3)
+
+
+def _draw_by_module(graph: Drawing, write: _ValueWriter, tree: ModuleTree, color, collapse, max_nodes,
+                    fold_repeats, caption) -> GradScale | None:
+    """Each open scope a cluster, each folded one a box, and the values that cross a border as edges.
+
+    Returns the gradient colour scale, if one is used, for the legend.
+    """
+    open_ = tree.choose_open(collapse, max_nodes)
+    n = len(tree.nodes)
+    box = [tree.box_of(i, open_) for i in range(n)]
+    folded = sorted({k for kind, k in box if kind == "scope"})
+    stands_for = {k: [k] for k in folded}  # a box's scope -> the scopes it stands for (×N when more than one)
+    if fold_repeats:
+        alike: dict[tuple, list[int]] = {}
+        for k in folded:
+            alike.setdefault((tree.parent[k], tree.signature(k)), []).append(k)
+        stands_for = {ks[0]: ks for ks in alike.values()}
+        first = {k: ks[0] for ks in alike.values() for k in ks}
+        box = [(kind, first[k]) if kind == "scope" else (kind, k) for kind, k in box]
+    shown_values = [tree.nodes[i] for i in range(n) if box[i][0] == "node"]
+    for i, node in enumerate(tree.nodes):
+        if box[i][0] == "node":
+            graph.node_ids[id(node)] = f"n{i}"
+    norms = {k: [tree.gradient_norm(m) for m in ks] for k, ks in stands_for.items()} if write.computed else {}
+    if color == "grad" and write.computed:
+        write.scale = GradScale([grad_magnitude(v) for v in shown_values]
+                                + [g for gs in norms.values() for g in gs if g is not None])
+
+    def box_name(i: int) -> str:
+        kind, k = box[i]
+        return f"n{i}" if kind == "node" else f"m{k}"
+
+    # The boxes, each inside the clusters of the open scopes around it.
+    inside: dict[int, list] = {}  # scope (-1: none) -> what is drawn directly in it: ("value", i) or ("box", k)
+    for i in range(n):
+        if box[i][0] == "node":
+            inside.setdefault(tree.home[i], []).append(("value", i))
+    for k in stands_for:
+        inside.setdefault(tree.parent[k], []).append(("box", k))
+    open_children: dict[int, list[int]] = {}
+    for k in sorted(open_):
+        open_children.setdefault(tree.parent[k], []).append(k)
+
+    def fill(target, scope_index: int) -> None:
+        for kind, i in inside.get(scope_index, []):
+            if kind == "value":
+                write.value(target, tree.nodes[i])
+            else:
+                target.node(f"m{i}", label=_module_label(tree, stands_for[i], norms.get(i), write.scale),
+                            shape="plaintext", id=f"m{i}")
+        for k in open_children.get(scope_index, []):
+            with target.subgraph(name=f"cluster_{k}") as cluster:
+                cluster.attr(label=tree.scopes[k].title, labeljust="l", style="rounded", color="gray55",
+                             fontsize="11", fontcolor="gray25")
+                fill(cluster, k)
+
+    fill(graph, -1)
+
+    # The edges: inside a value's operation as usual; across a border, one edge per pair of boxes.
+    crossing: dict[tuple[str, str], set[int]] = {}
+    into_ops: dict[tuple[str, int], list[int]] = {}  # (source box, node) -> positions of its inputs from there
+    for i, node in enumerate(tree.nodes):
+        if not node.parents:
+            continue
+        target = box_name(i)
+        for position, parent in enumerate(node.parents):
+            source = box_name(tree.index[id(parent)])
+            if box[i][0] == "node":
+                into_ops.setdefault((source, i), []).append(position)
+                crossing.setdefault((source, target), set()).add(id(parent))
+            elif source != target:
+                crossing.setdefault((source, target), set()).add(id(parent))
+    for (source, i), positions in into_ops.items():
+        node = tree.nodes[i]
+        if source.startswith("n"):
+            for position in positions:
+                write.input_edge(node, position, source)
+        else:  # inputs held in a folded module: one edge, saying how many values cross
+            write.input_edge(node, positions[0], source, crossing=len(crossing[(source, f"n{i}")]))
+    between = [(pair, len(values)) for pair, values in crossing.items() if pair[1].startswith("m")]
+    labelled = len(between) <= LABELLED_EDGES  # (hundreds of "100 values" labels would hide the drawing)
+    for (source, target), count in between:
+        text = f"{count:,} value{'s' if count > 1 else ''}"
+        graph.edge(source, target, tooltip=text, **({"label": text} if labelled and count > 1 else {}))
+    if not labelled:
+        caption.append("each edge into a folded module stands for the values that cross its border "
+                       "(hover it for how many)")
+
+    graph.layout_size = len(stands_for) + len(shown_values) + sum(1 for v in shown_values if v.parents)
+    graph.left_out = 0
+    if graph.layout_size > QUICK_LAYOUT:
+        _warn_too_large(graph.layout_size, tree, grouped=True)
+    hidden = sum(tree.sizes[k] for ks in stands_for.values() for k in ks)
+    if hidden:
+        caption.append(f"{n:,} values: {len(shown_values):,} drawn, {hidden:,} inside the "
+                       f"{sum(map(len, stands_for.values())):,} folded modules"
+                       + (f" ({len(stands_for):,} boxes)" if fold_repeats else ""))
+    return write.scale
+
+
+def _module_label(tree: ModuleTree, scopes: list[int], norms: list | None, scale: GradScale | None) -> str:
+    """A folded module's box: its path and class (×N), what it holds, its parameters and their |grad|."""
+    k = scopes[0]
+    if len(scopes) > 1:
+        first, last = tree.scopes[k], tree.scopes[scopes[-1]]
+        rows = [f"<B>{html.escape(first.kind)} ×{len(scopes)}</B>", html.escape(f"{first.path} … {last.name}")]
+    else:
+        rows = [f"<B>{html.escape(tree.scopes[k].title)}</B>"]
+    operations = tree.operations(k)
+    kinds = ", ".join(f"{count:,} {'leaves' if op == 'leaf' else op}" for op, count in operations.most_common(4))
+    more = " …" if len(operations) > 4 else ""
+    rows.append(html.escape(f"{tree.sizes[k]:,} values{' each' if len(scopes) > 1 else ''}: {kinds}{more}"))
+    parameters = tree.parameters(k)
+    tensors = [(name, p) for name, p in parameters if _is_tensor(p)]
+    for name, p in tensors[:4]:
+        rows.append(html.escape(f"{name} {_shape_text(p)}"))
+    if len(tensors) > 4 or (parameters and not tensors):
+        rows.append(html.escape(f"{len(parameters):,} parameters"))
+    known = [g for g in (norms or []) if g is not None]
+    magnitude = max(known) if known else None
+    if known:
+        shown = format_number(known[0], ".3g") if len(known) == 1 else \
+            f"{format_number(min(known), '.3g')} … {format_number(max(known), '.3g')}"
+        rows.append(html.escape(f"|grad| of parameters {shown}"))
+    fill = scale.color(magnitude) if scale and magnitude is not None else "#eaf1fb"
+    font = _text_color(fill)
+    cells = "".join(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{font}">{row}</FONT></TD></TR>' for row in rows)
+    return (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="rounded" '
+            f'BGCOLOR="{fill}">{cells}</TABLE>>')
 
 
 def to_dot(root, **options) -> str:
