@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo playground test test-slow bench lint clean system-demo system-test notebooks notebooks-sync
+.PHONY: demo playground test test-slow bench lint vendor clean system-demo system-test notebooks notebooks-sync
 
 demo: $(VENV)/.installed-demo system-demo
 	$(PY) -m autograd demo --out autograd-demo
@@ -92,6 +92,14 @@ system-demo:
 
 system-test:
 	$(call system_packages,dot:graphviz chromium:chromium chromedriver:chromium-driver)
+
+# The graph explorer's one JavaScript library, Viz.js (Graphviz in WebAssembly), is vendored as
+# package data so that pip never needs npm. This rebuilds it from the registry, as pinned by the lock file.
+VENDOR := autograd/explain/assets/vendor
+vendor:
+	cd $(VENDOR) && npm ci --ignore-scripts --no-audit --no-fund
+	cp $(VENDOR)/node_modules/@viz-js/viz/dist/viz-global.js $(VENDOR)/viz-global.js
+	rm -rf $(VENDOR)/node_modules
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis autograd-demo test-artifacts

@@ -1,3 +1,17 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 7. Vanishing gradients
 #
@@ -99,7 +113,30 @@ assert sigmoid_xavier[0] / sigmoid_xavier[-1] < 1e-2 < relu_he[0] / relu_he[-1]
 # the same size. With the source documents' initialisation, $0.01 \times$ standard normal, the
 # signal itself dies on the way *forward* (each layer multiplies it by about
 # $0.01\sqrt{100} = 0.1$), and the gradients of the early layers with it, whatever the activation.
+
+# %% [markdown]
+# ## The same fade, drawn module by module
 #
+# A drawing of every value of a real model is thousands of boxes. Grouped by module, each layer is
+# one box: `draw_dot(loss, group="module", collapse=1)` opens the outermost module (the
+# `Sequential`) and folds each layer inside it into a box that says what it holds -- its
+# parameters' shapes and the norm of their gradients. With `color="grad"` a box is shaded by that
+# norm, so six sigmoid layers show the gradient fading from the output (dark, bottom) to the input
+# (pale, top). The arrows carry the shape and dtype of the tensor that crosses from layer to layer.
+
+# %%
+generator = np.random.default_rng(0)
+blocks = []
+for _ in range(6):
+    blocks += [nn.Linear(16, 16, init="xavier", rng=generator), nn.Sigmoid()]
+model = nn.Sequential(*blocks)
+loss = model(Tensor(generator.standard_normal((8, 16)))).mean()
+loss.backward()
+norms = [np.linalg.norm(layer.weight.grad) for layer in model.layers if isinstance(layer, nn.Linear)]
+assert all(a < b for a, b in zip(norms, norms[1:]))  # each layer's gradient smaller than the next one's
+draw_dot(loss, group="module", collapse=1, color="grad", rankdir="TB")
+
+# %% [markdown]
 # ## Why He initialisation is $\sqrt{2/n}$
 #
 # A layer of $n$ inputs with weights of variance $v$ multiplies the variance of the signal by

@@ -169,6 +169,9 @@ def test_tensor_edges_carry_shapes_and_dtypes_and_module_boxes_their_parameters(
     first = module_box(grouped, next(m for m in re.findall(r"^\s*(m\d+) \[", grouped, re.M)
                                      if "Linear" in module_box(grouped, m)))
     assert "(3, 5) float64" in first and "(5,) float64" in first
+    # between folded modules too: the one tensor that crosses, by its shape
+    between = [a for f, t, a in edges(grouped) if f.startswith("m") and t.startswith("m")]
+    assert between and all('label="(4, 5) float64"' in a for a in between)
 
 
 def test_a_drawing_too_large_warns_before_rendering_and_names_a_collapse_that_fits():

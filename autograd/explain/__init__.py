@@ -11,7 +11,9 @@ Inside, one job a module, each layer using only those above it:
     drawing.py     draw_dot, to_dot: the graph as Graphviz DOT (needs the graphviz package),
                    grouped by module on request
     stepper.py     the trace as one self-contained HTML page with Previous / Next / Play
-    assets/        the stepper's JavaScript and CSS (package data, inlined into each page)
+    explorer.py    explore(root): a whole graph as one self-contained page, modules opened and folded
+    assets/        the pages' JavaScript and CSS (package data, inlined into each page): the stepper's,
+                   the explorer's, graph_view.js (shared with the playground) and vendor/ (Viz.js)
 
 Only `chain_rule` is imported here, so ``from autograd.explain import
 explain`` works without Graphviz; drawing is imported when a trace is drawn.

@@ -535,7 +535,7 @@ def _draw_by_module(graph: Drawing, write: _ValueWriter, tree: ModuleTree, color
     fill(graph, -1)
 
     # The edges: inside a value's operation as usual; across a border, one edge per pair of boxes.
-    crossing: dict[tuple[str, str], set[int]] = {}
+    crossing: dict[tuple[str, str], dict[int, object]] = {}  # (from box, to box) -> {id: value} crossing
     into_ops: dict[tuple[str, int], list[int]] = {}  # (source box, node) -> positions of its inputs from there
     for i, node in enumerate(tree.nodes):
         if not node.parents:
@@ -545,9 +545,9 @@ def _draw_by_module(graph: Drawing, write: _ValueWriter, tree: ModuleTree, color
             source = box_name(tree.index[id(parent)])
             if box[i][0] == "node":
                 into_ops.setdefault((source, i), []).append(position)
-                crossing.setdefault((source, target), set()).add(id(parent))
+                crossing.setdefault((source, target), {})[id(parent)] = parent
             elif source != target:
-                crossing.setdefault((source, target), set()).add(id(parent))
+                crossing.setdefault((source, target), {})[id(parent)] = parent
     for (source, i), positions in into_ops.items():
         node = tree.nodes[i]
         if source.startswith("n"):
@@ -555,11 +555,13 @@ def _draw_by_module(graph: Drawing, write: _ValueWriter, tree: ModuleTree, color
                 write.input_edge(node, position, source)
         else:  # inputs held in a folded module: one edge, saying how many values cross
             write.input_edge(node, positions[0], source, crossing=len(crossing[(source, f"n{i}")]))
-    between = [(pair, len(values)) for pair, values in crossing.items() if pair[1].startswith("m")]
+    between = [(pair, list(values.values())) for pair, values in crossing.items() if pair[1].startswith("m")]
     labelled = len(between) <= LABELLED_EDGES  # (hundreds of "100 values" labels would hide the drawing)
-    for (source, target), count in between:
-        text = f"{count:,} value{'s' if count > 1 else ''}"
-        graph.edge(source, target, tooltip=text, **({"label": text} if labelled and count > 1 else {}))
+    for (source, target), values in between:
+        text = f"{len(values):,} values" if len(values) > 1 else \
+            _shape_text(values[0]) if _is_tensor(values[0]) else "1 value"
+        shown = labelled and (len(values) > 1 or _is_tensor(values[0]))
+        graph.edge(source, target, tooltip=text, **({"label": text} if shown else {}))
     if not labelled:
         caption.append("each edge into a folded module stands for the values that cross its border "
                        "(hover it for how many)")
@@ -587,7 +589,8 @@ def _module_label(tree: ModuleTree, scopes: list[int], norms: list | None, scale
     operations = tree.operations(k)
     kinds = ", ".join(f"{count:,} {'leaves' if op == 'leaf' else op}" for op, count in operations.most_common(4))
     more = " …" if len(operations) > 4 else ""
-    rows.append(html.escape(f"{tree.sizes[k]:,} values{' each' if len(scopes) > 1 else ''}: {kinds}{more}"))
+    held = f"{tree.sizes[k]:,} value{'s' if tree.sizes[k] != 1 else ''}{' each' if len(scopes) > 1 else ''}"
+    rows.append(html.escape(f"{held}: {kinds}{more}"))
     parameters = tree.parameters(k)
     tensors = [(name, p) for name, p in parameters if _is_tensor(p)]
     for name, p in tensors[:4]:

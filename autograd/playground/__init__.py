@@ -16,8 +16,9 @@ Where things live:
     server.py    the local web server (tornado) and its security rules
     command.py   the `playground` subcommand of `python -m autograd`
     widget.py    `Playground`, the anywidget
-    static/      graph_view.js (the reusable graph view), playground.js, playground.css,
-                 page.js and index.html (the web page), widget.js (the notebook's glue)
+    static/      playground.js, playground.css, page.js and index.html (the web page),
+                 widget.js (the notebook's glue); the graph view, graph_view.js, is shared
+                 with the graph explorer and lives in autograd/explain/assets/
 """
 
 

@@ -1,7 +1,8 @@
 """The playground's local web server (tornado): the page, its files, and the computation behind it.
 
     GET  /?token=T            the page (static/index.html)
-    GET  /static/NAME?token=T its scripts and style (package data: nothing comes from a CDN)
+    GET  /static/NAME?token=T its scripts and style (package data: nothing comes from a CDN;
+                              graph_view.js comes from autograd/explain/assets/, shared with the explorer)
     GET  /api/initial         the expression and values given on the command line
     POST /api/evaluate        {"expression": ..., "values": {...}, ...} -> what the page draws (state.evaluate)
     POST /api/stepper         the same body -> {"html": the self-contained chain-rule stepper of that state}
@@ -44,6 +45,8 @@ from tornado.netutil import bind_sockets
 from autograd.playground.state import ExpressionSource, PlaygroundError, evaluate
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The graph view is shared with the graph explorer, so it lives with the explorer's assets.
+GRAPH_VIEW = Path(__file__).resolve().parents[1] / "explain" / "assets" / "graph_view.js"
 MAX_BODY = 64 * 1024
 BODY_TIMEOUT = 10.0
 WORKERS = 4
@@ -192,6 +195,7 @@ def stepper_body(body) -> dict:
 
 def make_app(token: str, hosts: set[str], initial: dict, pool) -> tornado.web.Application:
     files = {path.name: path for path in STATIC.iterdir() if path.is_file()}
+    files[GRAPH_VIEW.name] = GRAPH_VIEW
     settings = {"token": token, "hosts": hosts, "initial": initial, "pool": pool, "files": files}
     return tornado.web.Application([
         (r"/", Page, {"settings": settings}),

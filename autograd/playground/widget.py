@@ -7,7 +7,7 @@
         return (x * w + b).tanh()
     Playground(neuron, x=0.5, w=-3, b=2)                    # a Python function of Values, re-run per change
 
-The front end is the page's own (``static/``: graph_view.js, playground.js,
+The front end is the page's own (``static/``: playground.js, the shared ``explain/assets/graph_view.js``,
 playground.css); ``static/widget.js`` only connects it to the kernel. The
 page asks the kernel exactly what it asks the local server, as a custom
 widget message ``{"id", "kind", "body"}``, and the kernel answers with
@@ -30,6 +30,7 @@ from autograd.playground.server import to_json
 from autograd.playground.state import ExpressionSource, FunctionSource, PlaygroundError, evaluate
 
 STATIC = Path(__file__).resolve().parent / "static"
+GRAPH_VIEW = Path(__file__).resolve().parents[1] / "explain" / "assets" / "graph_view.js"  # shared with the explorer
 
 __all__ = ["Playground"]
 
@@ -74,7 +75,7 @@ class Playground(anywidget.AnyWidget):
         self._source = source
         super().__init__(initial={"expression": source.text, "values": values},
                          editable=isinstance(source, ExpressionSource),
-                         _graph_view=(STATIC / "graph_view.js").read_text(encoding="utf-8"),
+                         _graph_view=GRAPH_VIEW.read_text(encoding="utf-8"),
                          _app=(STATIC / "playground.js").read_text(encoding="utf-8"))
         self.on_msg(self._answer)
 

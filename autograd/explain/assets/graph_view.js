@@ -1,22 +1,25 @@
 // graph_view.js: a computation graph drawn once, its numbers updated in place.
 //
-// The drawing is SVG laid out by Graphviz on the Python side (autograd/playground/layout.py),
-// tagged so that a script can find its parts without ids (several views can share a page):
+// The drawing is SVG laid out by Graphviz: on the Python side for the playground
+// (autograd/playground/layout.py), in the page by Viz.js for the graph explorer (explorer.js).
+// It is tagged so that a script can find its parts without ids (several views can share a page):
 //
 //   <g class="node" data-node="v3">  a value's box, whose <text>s have class label, data, grad
 //   <g class="node" data-op="v3">    the oval of the operation that made v3
 //   <g class="edge" data-edge="v3-in0" data-from="v1" data-to="v3">   an input of that operation
 //   <g class="edge" data-edge="v3-out" data-to="v3">                  the operation to its result
+//   <g class="cluster" data-cluster="c2">   a frame around a group of boxes (the explorer's open modules)
 //
 // A GraphView knows nothing of derivatives: it shows an SVG, writes texts into the boxes,
-// marks parts with CSS classes, reports clicks and hovers, and pans and zooms.
-// The playground (playground.js) drives it; a graph explorer can drive it the same way.
+// marks parts with CSS classes, reports clicks and hovers, pans and zooms, and centres on a part.
+// Two uses drive it: the playground (playground.js) and the graph explorer (explorer.js).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const MARKS = ["current", "done", "path", "selected", "output", "off"];
 
 export class GraphView {
-  // container: an element to draw in. handlers: {nodeClick(id), edgeEnter(id, event), edgeLeave(id)}.
+  // container: an element to draw in. handlers, each optional: nodeClick(id), nodeEnter(id, event),
+  // nodeLeave(id), clusterClick(id), edgeEnter(id, event), edgeLeave(id).
   constructor(container, handlers = {}) {
     this.container = container;
     this.handlers = handlers;
@@ -30,11 +33,12 @@ export class GraphView {
     this._wirePanAndZoom();
   }
 
-  // Replace the drawing by `svgText` (one <svg> element) and index its parts.
-  show(svgText) {
-    const parsed = new DOMParser().parseFromString(svgText, "image/svg+xml").documentElement;
-    if (parsed.nodeName !== "svg") throw new Error("GraphView.show: not an SVG drawing");
-    const svg = document.importNode(parsed, true);
+  // Replace the drawing by `drawing` (the text of one <svg> element, or an <svg> element) and index its parts.
+  show(drawing) {
+    const parsed = typeof drawing === "string"
+      ? new DOMParser().parseFromString(drawing, "image/svg+xml").documentElement : drawing;
+    if (!parsed || parsed.nodeName !== "svg") throw new Error("GraphView.show: not an SVG drawing");
+    const svg = parsed.ownerDocument === document ? parsed : document.importNode(parsed, true);
     const box = (svg.getAttribute("viewBox") || "").split(/[\s,]+/).map(Number);
     this.full = box.length === 4 && box.every(Number.isFinite) ? { x: box[0], y: box[1], width: box[2], height: box[3] } : null;
     svg.removeAttribute("width");
@@ -45,6 +49,7 @@ export class GraphView {
     this.nodes = new Map();
     this.ops = new Map();
     this.edges = new Map();
+    this.clusters = new Map();
     this.texts = new Map();
     this.marked = {};
     for (const g of svg.querySelectorAll("g[data-node]")) {
@@ -57,6 +62,17 @@ export class GraphView {
         if (this._dragged) return;
         event.stopPropagation();
         if (this.handlers.nodeClick) this.handlers.nodeClick(id);
+      });
+      g.addEventListener("mouseenter", (event) => this.handlers.nodeEnter && this.handlers.nodeEnter(id, event));
+      g.addEventListener("mouseleave", () => this.handlers.nodeLeave && this.handlers.nodeLeave(id));
+    }
+    for (const g of svg.querySelectorAll("g[data-cluster]")) {
+      const id = g.getAttribute("data-cluster");
+      this.clusters.set(id, g);
+      g.addEventListener("click", (event) => {
+        if (this._dragged) return;
+        event.stopPropagation();
+        if (this.handlers.clusterClick) this.handlers.clusterClick(id);
       });
     }
     for (const g of svg.querySelectorAll("g[data-op]")) this.ops.set(g.getAttribute("data-op"), g);
@@ -101,7 +117,7 @@ export class GraphView {
     for (const element of this.marked[mark] || []) element.classList.remove(mark);
     const now = new Set();
     for (const id of ids || []) {
-      for (const element of [this.nodes.get(id), this.ops.get(id), this.edges.get(id)]) {
+      for (const element of [this.nodes.get(id), this.ops.get(id), this.edges.get(id), this.clusters.get(id)]) {
         if (element) { element.classList.add(mark); now.add(element); }
       }
     }
@@ -130,6 +146,24 @@ export class GraphView {
     if (!this.svg || !this.full) return;
     this.view = { ...this.full };
     this._applyView();
+  }
+
+  // Move the view so that part `id` (a node, operation, cluster or edge) is in its middle, showing
+  // `width` drawing units across (at most the whole drawing). False when there is no such part.
+  centerOn(id, width = 600) {
+    const element = this.nodes.get(id) || this.ops.get(id) || this.clusters.get(id) || this.edges.get(id);
+    if (!element || !this.full) return false;
+    // The part's box in the coordinates of the viewBox (Graphviz puts a transform on its top group).
+    const box = element.getBBox();
+    const toSvg = this.svg.getScreenCTM().inverse().multiply(element.getScreenCTM());
+    const corner = (x, y) => new DOMPoint(x, y).matrixTransform(toSvg);
+    const a = corner(box.x, box.y), b = corner(box.x + box.width, box.y + box.height);
+    const screen = this.svg.getBoundingClientRect();  // the view takes the shape of the screen, not of the drawing
+    const aspect = screen.width && screen.height ? screen.height / screen.width : this.view.height / this.view.width;
+    const w = Math.min(width, Math.max(this.full.width, this.full.height / aspect));
+    this.view = { x: (a.x + b.x - w) / 2, y: (a.y + b.y - w * aspect) / 2, width: w, height: w * aspect };
+    this._applyView();
+    return true;
   }
 
   zoom(factor, clientX, clientY) {
