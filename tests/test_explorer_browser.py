@@ -32,14 +32,12 @@ from autograd.explain.grouping import ModuleTree
 from autograd.graph import backpropagate, walk
 from autograd.viz import Explorer as ExplorerPage
 from autograd.viz import explore
+from tests.fixtures.chromium import missing_programs, start_chromium
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ARTIFACTS = Path(os.environ.get("AUTOGRAD_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
 PROBE = "probe"  # the label the test gives one value inside layers.0.neurons.0, to search for
 
-missing = [what for what, present in [
-    ("chromium (Debian package chromium)", os.path.exists(CHROMIUM)),
-    ("chromedriver (Debian package chromium-driver)", os.path.exists(CHROMEDRIVER))] if not present]
+missing = missing_programs()
 pytestmark = pytest.mark.skipif(
     bool(missing), reason=f"browser test needs {', '.join(missing)}; `make test` installs them when run as root")
 
@@ -64,17 +62,7 @@ def demo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver",
-                                    reason="selenium is in the test extra: pip install -e '.[test]'")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1500,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
     yield driver
     driver.quit()
 

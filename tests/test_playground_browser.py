@@ -24,15 +24,12 @@ from autograd import Value
 from autograd.explain import explain
 from autograd.expression import parse
 from autograd.viz import walk
+from tests.fixtures.chromium import missing_programs, start_chromium
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("AUTOGRAD_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 
-missing = [what for what, present in [
-    ("chromium (Debian package chromium)", os.path.exists(CHROMIUM)),
-    ("chromedriver (Debian package chromium-driver)", os.path.exists(CHROMEDRIVER)),
-    ("Graphviz's dot (Debian package graphviz)", shutil.which("dot") is not None)] if not present]
+missing = missing_programs() + (["Graphviz's dot (Debian package graphviz)"] if shutil.which("dot") is None else [])
 pytestmark = pytest.mark.skipif(
     bool(missing), reason=f"browser test needs {', '.join(missing)}; `make test` installs them when run as root")
 pytest.importorskip("tornado", reason="the playground extra: pip install -e '.[playground]'")
@@ -50,20 +47,6 @@ def address():
     yield url
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) == 0
-
-
-def start_chromium(profile):
-    """Headless Debian Chromium with the flags this offline machine needs, and a fresh profile folder."""
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1500,1000", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
 
 
 @pytest.fixture(scope="module")

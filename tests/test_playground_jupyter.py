@@ -21,7 +21,8 @@ import urllib.request
 
 import pytest
 
-from tests.test_playground_browser import AT, Page, by_hand, missing, start_chromium
+from tests.fixtures.chromium import start_chromium
+from tests.test_playground_browser import AT, Page, by_hand, missing
 
 pytest.importorskip("anywidget", reason="the playground extra: pip install -e '.[playground]'")
 nbformat = pytest.importorskip("nbformat")

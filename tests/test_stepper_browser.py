@@ -18,31 +18,18 @@ import pytest
 
 from autograd import Value
 from autograd.explain import explain
+from tests.fixtures.chromium import missing_programs, start_chromium
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ARTIFACTS = Path(os.environ.get("AUTOGRAD_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
 
-missing = [what for what, present in [
-    ("chromium (Debian package chromium)", os.path.exists(CHROMIUM)),
-    ("chromedriver (Debian package chromium-driver)", os.path.exists(CHROMEDRIVER)),
-    ("Graphviz's dot (Debian package graphviz)", shutil.which("dot") is not None)] if not present]
+missing = missing_programs() + (["Graphviz's dot (Debian package graphviz)"] if shutil.which("dot") is None else [])
 pytestmark = pytest.mark.skipif(
     bool(missing), reason=f"browser test needs {', '.join(missing)}; `make test` installs them when run as root")
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver",
-                                    reason="selenium is in the test extra: pip install -e '.[test]'")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1400,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"), 1400, 1000)
     yield driver
     driver.quit()
 
