@@ -36,7 +36,14 @@ from pathlib import Path
 import numpy as np
 
 from autograd import arguments
-from autograd.explain.drawing import NOT_COMPUTED, NOT_KEPT, NOT_REQUESTED, _is_tensor, gradients_computed
+from autograd.explain.drawing import (
+    NOT_COMPUTED,
+    NOT_KEPT,
+    NOT_REQUESTED,
+    _is_tensor,
+    _shape_text,
+    gradients_computed,
+)
 from autograd.explain.grouping import ModuleTree
 from autograd.explain.text import summarize
 from autograd.graph import backpropagate
@@ -89,7 +96,7 @@ def graph_payload(root, title: str | None = None) -> dict:
         "grad": [shown(n.grad) if computed and n.grad is not None else
                  _missing_grad(n) if computed and _is_tensor(n) else None for n in nodes],
         "parents": [[index[id(p)] for p in n.parents] for n in nodes],
-        "shape": [f"{tuple(n.shape)} {n.dtype}" if _is_tensor(n) else None for n in nodes] if tensor else None,
+        "shape": [_shape_text(n) if _is_tensor(n) else None for n in nodes] if tensor else None,
         "flow": _flow(root, nodes, index) if computed and not tensor else None,
     }
     scopes = []
@@ -99,7 +106,8 @@ def graph_payload(root, title: str | None = None) -> dict:
         scopes.append({
             "path": s.path, "title": s.title, "kind": s.kind, "parent": tree.parent[k], "depth": s.depth,
             "size": tree.sizes[k], "ops": dict(tree.operations(k).most_common()),
-            "params": [[name, _shape_text(p)] for name, p in parameters[:SHOWN_PARAMETERS]],
+            "params": [[name, _shape_text(p) if _is_tensor(p) else "scalar"]
+                       for name, p in parameters[:SHOWN_PARAMETERS]],
             "param_count": len(parameters),
             "grad_norm": None if norm is None else _number(norm),
         })
@@ -110,10 +118,6 @@ def graph_payload(root, title: str | None = None) -> dict:
 
 SHOWN_PARAMETERS = 8
 OPEN_DEPTH, OPEN_BOXES = 1, 200  # the first view: as draw_dot(root, group="module", collapse=1) draws it
-
-
-def _shape_text(p) -> str:
-    return f"{tuple(p.shape)} {p.dtype}" if _is_tensor(p) else "scalar"
 
 
 def _missing_grad(node) -> str:
@@ -179,6 +183,10 @@ class Explorer:
         path = arguments.path("path", path)
         path.write_text(self.html, encoding="utf-8")
         return path
+
+    def __repr__(self) -> str:
+        return (f"<Explorer page of {len(self.html) / 1e6:.1f} MB: Jupyter shows it; "
+                f"elsewhere .save('graph.html') writes it, or pass path= to explore()>")
 
     def _repr_html_(self) -> str:
         # In an iframe of its own: the page's script and styles touch nothing of the notebook's.
