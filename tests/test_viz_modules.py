@@ -186,10 +186,14 @@ def test_a_drawing_too_large_warns_before_rendering_and_names_a_collapse_that_fi
     assert fitting.layout_size <= drawing.QUICK_LAYOUT
     with pytest.warns(DrawingTooLarge):  # and it is the deepest that fits
         draw_dot(loss, group="module", collapse=depth + 1, max_nodes=None)
-    # a drawing cut by max_nodes (the default) says what it left out instead, and does not warn
+    # a drawing cut by max_nodes (the default) says what it left out instead, and does not warn;
+    # cut at a max_nodes still too large to lay out quickly, it warns
     with warnings.catch_warnings():
         warnings.simplefilter("error", DrawingTooLarge)
         draw_dot(loss)
+    with pytest.warns(DrawingTooLarge):
+        cut = draw_dot(loss, max_nodes=len(walk(loss)) - 10)
+    assert cut.left_out > 0
 
 
 def test_max_nodes_keeps_a_module_folded_when_opening_it_would_exceed_it():

@@ -375,7 +375,7 @@ def draw_dot(root, *, rankdir: str = "LR", show: Iterable[str] = FIELDS, fmt: st
         graph.layout_size = len(drawn) + sum(1 for n in drawn if n.parents)
         if graph.left_out:
             caption.append(_left_out_caption(nodes, drawn_ids, depth_limit))
-        elif graph.layout_size > QUICK_LAYOUT:
+        if graph.layout_size > QUICK_LAYOUT:  # (a large max_nodes= cuts a drawing that is still large)
             _warn_too_large(graph.layout_size, ModuleTree(root, nodes), grouped=False)
     if not computed and "grad" in show and describe is None:
         caption.append(f"gradients {NOT_COMPUTED}: call backward() on the output first")
