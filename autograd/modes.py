@@ -1,4 +1,4 @@
-"""Switches that change how operations are recorded: `no_grad` and `detect_anomaly`.
+"""Switches that change how operations are recorded: `no_grad`, `detect_anomaly`, and what a tensor graph keeps.
 
 The current mode lives in a `contextvars.ContextVar`, so each thread and each
 asyncio task sees its own: a `no_grad()` block in one thread never stops
@@ -11,6 +11,26 @@ Both are context managers and decorators::
 
     @no_grad()
     def evaluate(model): ...
+
+What a tensor graph keeps (`retain_values`, `free_unneeded`)
+-------------------------------------------------------------
+By default a tensor graph keeps every node's values, so that drawings, the
+explorer and the chain-rule trace can show them, with one exception that no
+one can see: ``x @ W + b``, with the product ``x @ W`` held by nothing but
+the expression, is recorded as one `affine` node (the same numbers, bit for
+bit), so the product is never kept (only in the default mode and under
+`free_unneeded`: every other switch records the graph as written). Two
+switches change what is kept:
+
+* ``with retain_values():`` records the graph exactly as written, every
+  intermediate with its values (no fusion): for drawing or explaining a graph
+  as the user typed it.
+* ``with free_unneeded():`` keeps only what backward needs, as PyTorch does: a
+  recorded tensor that nothing but the graph holds gives up its values when
+  no vector-Jacobian product reads them (each row of `autograd.tensor_ops`
+  says what its VJPs read: ``needs``). Its ``.data`` then holds a
+  `autograd.tensor.FreedValues`, which knows the shape and dtype and raises
+  `autograd.tensor.FreedValuesError` at any use of the values.
 """
 
 from __future__ import annotations
@@ -20,12 +40,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
-__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "observe_branches"]
+__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "observe_branches", "retain_values",
+           "free_unneeded"]
 
 @dataclass(frozen=True)
 class Mode:
     recording: bool = True      # record parents, so that backward() can run
     detect_anomaly: bool = False  # raise at the first nan or inf
+    retain_values: bool = False   # a tensor graph as written, every value kept (no fusion, no freeing)
+    free_unneeded: bool = False   # a tensor graph keeps only the values its VJPs read
 
 
 RECORDING = Mode()
@@ -65,6 +88,29 @@ def detect_anomaly():
     where a nan is easiest to understand: at its birth, not ten layers later.
     """
     return _set_mode(detect_anomaly=True)
+
+
+def retain_values():
+    """Inside this block, tensor graphs are recorded as written and every intermediate keeps its values.
+
+    For drawing or explaining: ``x @ W + b`` stays two nodes (the product and
+    the sum, each with its ``.data``), and `free_unneeded` is switched off.
+    """
+    return _set_mode(retain_values=True, free_unneeded=False)
+
+
+def free_unneeded():
+    """Inside this block, a tensor graph keeps only the values its backward pass reads (PyTorch's rule).
+
+    A recorded tensor whose values no vector-Jacobian product needs (the input
+    of a sum, the output of a matmul feeding an add, ...) and that nothing but
+    the graph holds -- no variable, no list -- gives up its values as soon as
+    it is noticed: at the next recorded operation or at backward(). Reading
+    them afterwards (through ``.parents``, say) raises
+    `autograd.tensor.FreedValuesError`; shapes and dtypes stay readable, and
+    backward() gives the same gradients, bit for bit.
+    """
+    return _set_mode(free_unneeded=True, retain_values=False)
 
 
 _branch_observer: ContextVar = ContextVar("autograd_branch_observer", default=None)

@@ -34,11 +34,25 @@ What follows PyTorch
 backward pass); ``< <= > >=`` compare the data and return plain boolean
 arrays, like micrograd's ``score.data > 0``. Use ``t.data == x`` for
 elementwise equality.
+
+What the graph keeps
+--------------------
+Every node keeps its ``.data`` (drawings and the explorer show it), except
+what nobody can see: ``x @ W + b`` with the product held by nothing but the
+expression is recorded as one `affine` node (`_affine_of`), so the product
+is never kept. ``with autograd.modes.free_unneeded():`` keeps only what
+backward reads, as PyTorch does (`_free_pending`); ``with
+autograd.modes.retain_values():`` records the graph exactly as written. A
+freed ``.data`` is a `FreedValues`: shape and dtype, and a clear
+`FreedValuesError` at any use of the values.
 """
 
 from __future__ import annotations
 
+import dis
 import itertools
+import sys
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,11 +60,11 @@ import numpy as np
 from autograd import arguments, tensor_ops
 from autograd import ops as scalar_ops
 from autograd.comparisons import ComparedByData
-from autograd.graph import NewestFirst
 from autograd.modes import RECORDING, check_finite, current
 from autograd.scopes import NOW as _scope_now
 
-__all__ = ["Tensor", "matmul", "affine", "concatenate", "stack", "softmax", "log_softmax", "cross_entropy"]
+__all__ = ["Tensor", "matmul", "affine", "concatenate", "stack", "softmax", "log_softmax", "cross_entropy",
+           "FreedValues", "FreedValuesError"]
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -139,6 +153,8 @@ class Tensor(ComparedByData):
         return len(self.data)
 
     def __repr__(self) -> str:
+        if type(self.data) is FreedValues:  # (a repr must not raise: debuggers and test reports call it)
+            return f"Tensor(<values freed>, shape={self.shape}, dtype={self.dtype}, made by {self.op})"
         body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=20)
         extras = "".join([
             f", dtype={self.dtype}" if self.dtype != np.float64 else "",
@@ -291,6 +307,11 @@ def _node_in_mode(out: Tensor, op, inputs: tuple, params: dict) -> Tensor:
     out._params = params if recorded else _NO_PARAMS
     if mode.detect_anomaly:
         _check_finite(out.data, f"{op.expression} on ({_describe_all(inputs)})")
+    if mode.free_unneeded:
+        if _pending:
+            _free_pending()
+        if recorded:
+            _note_unneeded_inputs(out, op, inputs)
     return out
 
 
@@ -332,6 +353,247 @@ Tensor.__rmatmul__ = _binary_method(tensor_ops.matmul, reflected=True)
 _pow = _binary_method(tensor_ops.pow)
 
 
+# --- x @ W + b as one node --------------------------------------------------------------
+#
+# In ``x @ W + b`` the product is held by nothing but the expression: the
+# interpreter passes it to ``+`` and drops it. Kept as a node of its own, it
+# would stay alive (an array of activations per layer) although no VJP reads
+# it. So when ``+`` gets such a product and a bias, it records one `affine`
+# node of (x, W, b) instead: the same numbers bit for bit (the same np.dot, and
+# b added elementwise, into the product's fresh array, which the new node takes
+# over) and the same gradients, in one node.
+#
+# "Held by nothing but the expression" is read from the reference count, as
+# numpy does to reuse temporaries: inside ``__add__`` called by the ``+``
+# operator, an operand that only the interpreter's stack holds counts 3 (the
+# stack, the method's argument, getrefcount's own); a variable, a list or
+# another node holding it adds one. The caller's instruction must be that
+# ``+`` (an explicit ``h.__add__(b)`` hands the stack's reference over to the
+# argument, so a variable counts 3 too), and the count must mean this in the
+# running Python: `_temporaries_are_visible` checks both once, at import.
+
+_getrefcount, _getframe = sys.getrefcount, sys._getframe
+# Reference counts say who holds an object only in CPython with its global lock (a free-threaded
+# build lets another thread take a reference between the count and the use).
+_COUNTS_TELL = sys.implementation.name == "cpython" and getattr(sys, "_is_gil_enabled", lambda: True)()
+_BINARY_OP = dis.opmap.get("BINARY_OP", -1)
+_MATMUL = tensor_ops.matmul
+_TEMPORARY = 3
+_add_forward, _affine_forward = tensor_ops.add.forward, tensor_ops.affine.forward
+_cross_entropy_forward, _minimum_reduce = tensor_ops.cross_entropy.forward, np.minimum.reduce
+
+
+def _called_by_operator() -> bool:
+    """Was the method that calls this run by a binary operator of the caller's code (not called by name)?"""
+    caller = _getframe(2)
+    return caller.f_code.co_code[caller.f_lasti] == _BINARY_OP  # the instruction it is running
+
+
+def _temporaries_are_visible() -> bool:
+    """Does a reference count of 3 inside ``__add__`` mean "a temporary" here? CPython 3.11 to 3.13: yes.
+
+    (3.14 lets the stack borrow a variable's reference, so a variable would count
+    3 as well; other interpreters count differently or not at all.)
+    """
+    if not _COUNTS_TELL or not (3, 11) <= sys.version_info[:2] < (3, 14):
+        return False
+    seen = []
+
+    class Probe:
+        def __add__(self, other):
+            seen.append((_getrefcount(self), _called_by_operator()))
+            return other
+
+    def probe():
+        Probe() + 1
+        named = Probe()
+        named + 1
+        named.__add__(1)
+        return named
+
+    probe()
+    return seen == [(_TEMPORARY, True), (_TEMPORARY + 1, True), (_TEMPORARY, False)]
+
+
+_FUSING = _temporaries_are_visible()
+
+
+def _add(self, other):
+    """``a + b``, recorded; ``x @ W + b`` with a product nobody else holds becomes one affine node."""
+    if type(other) is not Tensor:
+        other = _constant(other, self.data.dtype)
+        if other is NotImplemented:
+            return NotImplemented
+    elif self._op is _MATMUL:  # (the test of `_called_by_operator`, written out: this is every layer's +)
+        if _getrefcount(self) == _TEMPORARY and _FUSING and \
+                (caller := _getframe(1)).f_code.co_code[caller.f_lasti] == _BINARY_OP:
+            fused = _affine_of(self, other)
+            if fused is not None:
+                return fused
+    elif other._op is _MATMUL:
+        if _getrefcount(other) == _TEMPORARY and _FUSING and \
+                (caller := _getframe(1)).f_code.co_code[caller.f_lasti] == _BINARY_OP:
+            fused = _affine_of(other, self)
+            if fused is not None:
+                return fused
+    try:
+        data = _add_forward(self.data, other.data)
+    except ValueError as error:
+        raise _shape_error(tensor_ops.add, (self, other), error) from None
+    return _node(data, tensor_ops.add, (self, other), _NO_PARAMS)
+
+
+def _affine_of(product: Tensor, bias: Tensor) -> Tensor | None:
+    """``product + bias`` as one affine node of (x, W, bias), or None when that would not be the same thing.
+
+    Only for a layer's bias (one per output column, of the product's dtype) on
+    a 2-D product that asked for no gradient of its own (`retain_grad`), and
+    only if no node was made between the product and now -- then the fused
+    node takes the product's place in the creation order, and backward adds
+    every gradient in the same order as for the two nodes.
+    """
+    mode = current()
+    if not (mode is RECORDING or (mode.free_unneeded and mode.recording)):  # retain_values(): as written
+        return None
+    p, b = product.data, bias.data
+    x, W = product._parents
+    if (type(p) is not _ndarray or type(b) is not _ndarray or p.ndim != 2 or b.ndim != 1 or b.dtype is not p.dtype
+            or b.shape[0] != p.shape[1] or p.base is not None or bias is x or bias is W
+            or product._retains_grad or _next_number() != product._number + 1):
+        return None
+    try:
+        p += b  # (affine's own forward: into the fresh product)
+    except ValueError:  # read-only: someone holds the product after all; two nodes, as written
+        return None
+    # The array is the new node's now. The product dies with the expression; should C code have held
+    # it by a borrowed reference (which counts as the stack's: a numpy object array's elementwise
+    # loop), whoever reads it later gets a clear FreedValuesError, never the sum in its place.
+    freed = product.data = _new(FreedValues)  # (FreedValues._of, written out: every layer, every step)
+    freed.shape, freed.dtype, freed._label, freed._op, freed._why = p.shape, p.dtype, product.label, _MATMUL, _FUSED
+    return _node(p, tensor_ops.affine, (x, W, bias), _NO_PARAMS)
+
+
+_add.__name__ = "__add__"
+_add.__doc__ = f"{tensor_ops.add.expression}, recorded; dL/da, dL/db = {', '.join(tensor_ops.add.formulas)}"
+Tensor.__add__ = _add
+
+
+# --- free_unneeded(): keeping only what backward reads ----------------------------------
+#
+# Under `autograd.modes.free_unneeded`, each new node notes the inputs whose
+# values neither its own VJP nor their own (``needs`` of their rows) reads:
+# (node, input) pairs in `_pending`. At the next recorded operation, or at
+# backward(), when the frames that computed them have moved on, each such
+# input is looked at: if nothing but the graph holds it (its reference count
+# is the node's references plus ours), its values can be seen again only
+# through ``.parents`` -- and no VJP will read them -- so ``.data`` becomes a
+# `FreedValues`. Anything else still holding the tensor (a variable, a list,
+# another node, a frame still running) keeps it whole.
+
+_pending: list = []
+
+
+def _note_unneeded_inputs(node: Tensor, op: tensor_ops.TensorPrimitive, inputs: tuple) -> None:
+    if not _COUNTS_TELL:  # nothing can tell what only the graph holds: keep everything
+        return
+    for t in inputs:
+        made_by = t._op
+        if made_by is None or made_by.needs_output or type(t.data) is not _ndarray:
+            continue  # a leaf (the user's), one its own VJP reads, or one already freed
+        if not any(u is t and op.needs_input(j) for j, u in enumerate(inputs)):
+            _pending.append((node, t))
+
+
+def _free_pending() -> None:
+    while _pending:
+        try:
+            node, t = _pending.pop()
+        except IndexError:  # another thread took the last one
+            return
+        held_by_node = sum(1 for u in node._parents if u is t)
+        # references: the node's parents, this frame's `t`, getrefcount's argument
+        if held_by_node and _getrefcount(t) == held_by_node + 2 and type(t.data) is _ndarray:
+            t.data = FreedValues._of(t, _UNNEEDED)
+
+
+class FreedValuesError(RuntimeError):
+    """The values of a tensor were freed (`autograd.modes.free_unneeded`, or x @ W + b fused) and cannot be read."""
+
+
+_UNNEEDED = ("it is an intermediate result that nothing but the graph held, recorded under free_unneeded(), "
+             "and no backward step reads them")
+_FUSED = ("it was the product x @ W of an x @ W + b recorded as one affine node, whose array became the "
+          "sum's; nothing but the expression was expected to hold it (a numpy object array's loop does)")
+
+
+class FreedValues:
+    """What ``.data`` of a tensor holds once its values were freed: its shape and dtype, and no values.
+
+    ``shape``, ``dtype``, ``ndim``, ``size`` and ``len()`` answer (backward
+    needs them to fold gradients). Any use of the values -- arithmetic,
+    indexing, numpy functions, float(), str(), attributes such as ``.sum`` --
+    raises `FreedValuesError`, saying which tensor it was and what to do: it
+    never hands out numbers that are not the tensor's.
+    """
+
+    __slots__ = ("shape", "dtype", "_label", "_op", "_why")
+
+    def __init__(self, tensor: Tensor):
+        if not isinstance(tensor, Tensor) or type(tensor.data) is not _ndarray:
+            raise TypeError(f"FreedValues stands for the values of a Tensor that holds an array, "
+                            f"got {arguments.shown(tensor)}")
+        self.shape, self.dtype = tensor.data.shape, tensor.data.dtype
+        self._label, self._op, self._why = tensor.label, tensor._op, _UNNEEDED
+
+    @classmethod
+    def _of(cls, tensor: Tensor, why: str) -> FreedValues:
+        """The engine's constructor: no checks, no text (the message is written only if someone reads)."""
+        freed = _new(cls)
+        data = tensor.data
+        freed.shape, freed.dtype, freed._label, freed._op, freed._why = data.shape, data.dtype, tensor.label, \
+            tensor._op, why
+        return freed
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def _refuse(self, *args, **kwargs):
+        what = f"'{self._label}'" if self._label else \
+            f"a tensor made by {self._op.expression}" if self._op is not None else "a tensor"
+        raise FreedValuesError(
+            f"the values of {what} (shape {self.shape}, {self.dtype}) were freed: {self._why}. To read them, "
+            f"keep the tensor in a variable while the graph is built, or build it outside free_unneeded() "
+            f"(or inside autograd.modes.retain_values(), which keeps every value and records the graph as "
+            f"written, as drawings and the explorer need)")
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name.endswith("__"):  # protocol probes (copy, pickle): not the values
+            raise AttributeError(name)
+        self._refuse()
+
+    def __repr__(self) -> str:
+        return f"<values freed: shape {self.shape}, {self.dtype}>"
+
+
+for _name in ("__array__", "__array_ufunc__", "__array_function__", "__float__", "__int__", "__index__",
+              "__complex__", "__bool__", "__iter__", "__getitem__", "__setitem__", "__str__", "__format__",
+              "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__neg__", "__pos__", "__abs__",
+              *(f"__{prefix}{op}__" for op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul")
+                for prefix in ("", "r", "i"))):
+    setattr(FreedValues, _name, FreedValues._refuse)
+FreedValues.__hash__ = object.__hash__  # (defining __eq__ removed it)
+
+
 # --- functions of several tensors ---------------------------------------------------
 
 def matmul(a, b) -> Tensor:
@@ -346,8 +608,13 @@ def affine(x, W, b) -> Tensor:
     graph instead of two, so a training step keeps one array of activations
     per layer fewer (and runs a little faster).
     """
-    inputs = (x, W, b) if type(x) is type(W) is type(b) is Tensor else (_tensor(x), _tensor(W), _tensor(b))
-    return _apply(tensor_ops.affine, inputs)
+    if not type(x) is type(W) is type(b) is Tensor:
+        return _apply(tensor_ops.affine, (_tensor(x), _tensor(W), _tensor(b)))
+    try:  # (the layer of every nn.Linear: `_apply` written out for its three tensors)
+        data = _affine_forward(x.data, W.data, b.data)
+    except ValueError as error:
+        raise _shape_error(tensor_ops.affine, (x, W, b), error) from None
+    return _node(data, tensor_ops.affine, (x, W, b), _NO_PARAMS)
 
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
@@ -393,16 +660,20 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Tensor:
     calls it. The primitive it applies is `autograd.tensor_ops.cross_entropy`.
     """
     arguments.one_of("reduction", reduction, ("mean", "sum"))
-    logits = _tensor(logits)
-    targets = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    logits = logits if type(logits) is Tensor else _tensor(logits)
+    targets = targets if type(targets) is _ndarray else np.asarray(targets.data if isinstance(targets, Tensor)
+                                                                    else targets)
     _check_targets(logits.data, targets)
     if targets.dtype.kind == "f" and targets.dtype != logits.dtype:
         targets = targets.astype(logits.dtype)  # float64 one-hot rows must not turn float32 logits float64
-    try:
-        loss = _apply(tensor_ops.cross_entropy, (logits,), {"targets": targets})  # the mean over the samples
+    try:  # (`_apply`, written out: once per training step)
+        loss, softmax = _cross_entropy_forward(logits.data, targets)  # the mean over the samples
+    except ValueError as error:
+        raise _shape_error(tensor_ops.cross_entropy, (logits,), error) from None
     except IndexError:  # a label >= the number of classes (negative ones are caught by _check_targets)
         raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[-1]}) for logits of shape "
                          f"{logits.shape}; the largest is {targets.max()}") from None
+    loss = _node(loss, tensor_ops.cross_entropy, (logits,), {"targets": targets, "saved": softmax})
     return loss if reduction == "mean" else loss * float(np.prod(logits.shape[:-1]))
 
 
@@ -416,7 +687,7 @@ def _check_targets(logits: np.ndarray, targets: np.ndarray) -> None:
         if targets.shape != logits.shape[:-1]:
             raise ValueError(f"cross_entropy: integer labels of shape {targets.shape} do not match logits of "
                              f"shape {logits.shape}: expected one label per sample, shape {logits.shape[:-1]}")
-        if targets.size and targets.min() < 0:  # numpy would read label -1 as the last class
+        if targets.size and _minimum_reduce(targets, axis=None) < 0:  # numpy would read -1 as the last class
             raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[-1]}) for logits of shape "
                              f"{logits.shape}; the smallest is {targets.min()}")
     elif targets.dtype.kind == "f":
@@ -439,7 +710,8 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
     Step by step:
 
     1. ``g`` of the root is the seed; every other gradient starts empty.
-    2. Take the newest node that has a gradient waiting (`autograd.graph.NewestFirst`):
+    2. Take the newest node that has a gradient waiting (the order of `autograd.graph.NewestFirst`,
+       its heap written out here, as the hot loop of every tensor step):
        every node was created after its inputs, so all the nodes computed
        from it have already handed it their contributions, and its gradient
        is complete. Only the nodes gradients flow through are visited.
@@ -451,15 +723,16 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
     4. The node's gradient is then dropped, so only the frontier of
        gradients is alive at any time.
     """
+    if _pending:  # free_unneeded(): the last nodes' unneeded inputs, before any gradient is allocated
+        _free_pending()
     anomaly = current().detect_anomaly
     grads = {root: seed}
     take, waiting_gradient = grads.pop, grads.get
-    waiting = NewestFirst(root)
-    take_newest, wait = waiting.take, waiting.add
+    waiting = [(-root._number, root)]  # a heap: the newest node first (numbers are unique: nodes never compared)
     stored: set[int] = set()  # ids of the arrays handed to some .grad in this pass
     remember, fit = stored.add, tensor_ops.sum_to_shape
     while waiting:
-        node = take_newest()
+        node = heappop(waiting)[1]
         g = take(node)
         op = node._op
         if op is None or node._retains_grad:  # the root is a leaf, or asked to keep its gradient
@@ -467,7 +740,12 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
             if op is None:
                 continue
         inputs = node._parents
-        for parent, contribution in zip(inputs, op.backward(g, node.data, inputs, node._params)):
+        # does the pass own g? It does when only this frame holds it (not a .grad, not another
+        # input's waiting gradient) and it is no view: then an elementwise VJP may write into it
+        # (from a few pages on: below that a new array is cheap, and the out= call costs more than it saves)
+        owned = op.writes_into_owned_g and type(g) is _ndarray and g.size >= 4096 and g.base is None \
+            and _getrefcount(g) == 2 and _COUNTS_TELL
+        for parent, contribution in zip(inputs, op.backward(g, node.data, inputs, node._params, owned)):
             if contribution is None:
                 continue
             target = parent.data
@@ -488,7 +766,7 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
             total = waiting_gradient(parent)
             if total is None:
                 grads[parent] = contribution
-                wait(parent)
+                heappush(waiting, (-parent._number, parent))
             else:
                 grads[parent] = total + contribution
 

@@ -35,7 +35,10 @@ the upstream gradient ``g``, the primitive's own output ``out`` (several
 derivatives are cheapest written with it, as in tanh) and the inputs as
 numpy arrays; ``params`` are the non-differentiable arguments (an axis, a
 shape, an index). A VJP never writes into ``g``, ``out`` or the inputs: the
-same ``g`` may be handed to several inputs.
+same ``g`` may be handed to several inputs. (One exception, taken by the
+backward pass itself: when it owns ``g`` -- nothing else holds that array
+-- a one-input elementwise row multiplies its partial into ``g`` in place,
+the same numbers without a new array; see `TensorPrimitive.backward`.)
 
 Broadcasting
 ------------
@@ -50,6 +53,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -81,6 +85,12 @@ class TensorPrimitive:
                 ``saved=`` too: an intermediate result that the forward computes
                 anyway and the VJP would otherwise compute again (cross-entropy's
                 probabilities)
+    needs       what the VJPs read the *values* of: input positions (0, 1, ...)
+                and ``"out"``. Shapes and dtypes are always there; a value not
+                named here may be freed once nothing else holds it (see
+                `autograd.modes.free_unneeded`). Elementwise rows derive it from
+                the variables of their scalar formulas (``tanh``: out; ``mul``: a
+                and b; ``add``: nothing); a row that does not say needs everything.
     """
 
     name: str
@@ -92,6 +102,22 @@ class TensorPrimitive:
     variadic: bool = False
     saves: bool = False
     scalar: scalar_ops.Primitive | None = None
+    needs: tuple | None = None
+
+    def __post_init__(self):
+        needs = self.needs
+        if needs is None:
+            needs = _needs_of_formulas(self.scalar) if self.scalar is not None else _EVERYTHING
+        elif not isinstance(needs, tuple) or not all(n == "out" or type(n) is int for n in needs):
+            raise TypeError(f"needs must be a tuple of input positions and 'out', got {needs!r}")
+        object.__setattr__(self, "needs", needs)
+        # read on the hot path (`autograd.tensor`), so spelled out once here
+        object.__setattr__(self, "needs_output", needs is _EVERYTHING or "out" in needs)
+        object.__setattr__(self, "writes_into_owned_g", self.scalar is not None and self.scalar.arity == 1)
+
+    def needs_input(self, position: int) -> bool:
+        """Does some VJP of this row read the values of input `position` (not just its shape)?"""
+        return self.needs is _EVERYTHING or position in self.needs
 
     @property
     def arity(self) -> int:
@@ -100,31 +126,59 @@ class TensorPrimitive:
             return self.scalar.arity
         return -1 if self.variadic else len(self.vjps)
 
-    def backward(self, g, out, inputs, params: dict) -> list:
+    def backward(self, g, out, inputs, params: dict, owned: bool = False) -> list | tuple:
         """dL/d input_i for every input i that requires grad (None for the others), given g = dL/d out.
 
         `inputs` are the input nodes: anything with the array in ``.data`` and
-        a ``.requires_grad`` flag (`Tensor` is one).
+        a ``.requires_grad`` flag (`Tensor` is one). ``owned=True`` says that
+        nothing else holds `g` and nothing will read it again: a one-input
+        elementwise row then writes ``g * partial`` into g itself (relu's
+        gradient at batch 1000 is 800 kB that need not be allocated).
         """
-        arrays = [t.data for t in inputs]
-        if self.scalar is not None:  # the scalar rule, evaluated once on the arrays, for every input
-            partials = self.scalar.partials(*arrays, out)
+        scalar = self.scalar
+        if scalar is not None:  # the scalar rule, evaluated once on the arrays, for every input
             if len(inputs) == 1:  # (the one input of a recorded unary node requires grad)
-                return [_times(g, partials[0])]
-            return [_times(g, d) if t.requires_grad else None for d, t in zip(partials, inputs)]
+                d = scalar.partials(inputs[0].data, out)[0]
+                return (_times_into(g, d) if owned else _times(g, d),)
+            a, b = inputs  # (a scalar primitive has one input or two: spelled out, the hot path of + and *)
+            da, db = scalar.partials(a.data, b.data, out)
+            return (_times(g, da) if a.requires_grad else None, _times(g, db) if b.requires_grad else None)
+        arrays = list(map(_data, inputs))
         if self.variadic:
             vjp = self.vjps[0]
             return [vjp(g, out, *arrays, index=i, **params) if t.requires_grad else None
                     for i, t in enumerate(inputs)]
-        if params:
-            return [vjp(g, out, *arrays, **params) if t.requires_grad else None for vjp, t in zip(self.vjps, inputs)]
-        return [vjp(g, out, *arrays) if t.requires_grad else None for vjp, t in zip(self.vjps, inputs)]
+        grads = []  # (a loop, not a comprehension: no frame of its own, on every node of matmul or affine)
+        for vjp, t in zip(self.vjps, inputs):
+            grads.append((vjp(g, out, *arrays, **params) if params else vjp(g, out, *arrays)) if t.requires_grad
+                         else None)
+        return grads
 
     def __repr__(self) -> str:
         return f"<tensor primitive {self.expression}>"
 
 
+_EVERYTHING = ("everything",)  # a row that does not say what its VJPs read: keep every value
+_data = operator.attrgetter("data")
+
+
+def _needs_of_formulas(op: scalar_ops.Primitive) -> tuple:
+    """What an elementwise row's VJP reads: the variables of its scalar partials, all evaluated together.
+
+    ``partials(*inputs, out)`` computes every partial at once (also for an
+    input that wants no gradient), so the row needs the union of their variables.
+    """
+    if op.rules is None:  # partials given as a function: nothing says what it reads
+        return _EVERYTHING
+    names = ("x",) if op.arity == 1 else ("a", "b")
+    used = {v for rule in op.rules for v in rule.variables}
+    return tuple(i for i, name in enumerate(names) if name in used) + (("out",) if "out" in used else ())
+
+
 # --- the one helper that knows about broadcasting ---------------------------------
+
+_add_reduce, _maximum_reduce = np.add.reduce, np.maximum.reduce
+
 
 def sum_to_shape(gradient: np.ndarray, shape: tuple) -> np.ndarray:
     """Fold a gradient of a broadcast result back onto an input of shape `shape`.
@@ -142,8 +196,8 @@ def sum_to_shape(gradient: np.ndarray, shape: tuple) -> np.ndarray:
     if gradient.shape == shape:
         return gradient
     leading = gradient.ndim - len(shape)
-    if leading:
-        gradient = gradient.sum(axis=0 if leading == 1 else tuple(range(leading)))
+    if leading:  # (np.add.reduce is ndarray.sum without its Python wrapper: the bias's gradient, every step)
+        gradient = _add_reduce(gradient, axis=0 if leading == 1 else tuple(range(leading)))
         if gradient.shape == shape:  # a bias: (N, C) -> (C,)
             return gradient
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
@@ -183,6 +237,13 @@ def _times(g, d):
         if d == -1.0:
             return -g
     return g * d
+
+
+def _times_into(g, d):
+    """g * d written into g (which the caller owns), when that is the same array g * d would be."""
+    if type(d) is np.ndarray and d.shape == g.shape and (d.dtype is g.dtype or d.dtype == np.bool_):
+        return np.multiply(g, d, out=g)
+    return _times(g, d)
 
 
 def _times_text(formula: str) -> str:
@@ -238,7 +299,7 @@ def _clip_vjp(g, out, x, low, high):
 
 
 clip = TensorPrimitive("clip", "clip", "clip(x, low, high)", lambda x, low, high: np.clip(x, low, high),
-                       (_clip_vjp,), ("g * (low <= x <= high)",))
+                       (_clip_vjp,), ("g * (low <= x <= high)",), needs=(0,))
 
 
 # --- matrix product ---------------------------------------------------------------
@@ -282,7 +343,7 @@ def _matmul_vjp_b(g, out, a, b, bias=None):
 
 
 matmul = TensorPrimitive("matmul", "@", "A @ B", _matmul, (_matmul_vjp_a, _matmul_vjp_b),
-                         ("g @ B.T", "A.T @ g"))
+                         ("g @ B.T", "A.T @ g"), needs=(0, 1))
 
 
 def _affine(x, W, b):
@@ -305,7 +366,7 @@ def _affine(x, W, b):
 # one array of activations instead of two (the product x @ W is not kept).
 affine = TensorPrimitive("affine", "affine", "x @ W + b", _affine,
                          (_matmul_vjp_a, _matmul_vjp_b, lambda g, out, x, W, b: g),
-                         ("g @ W.T", "x.T @ g", "g, summed over the rows"))
+                         ("g @ W.T", "x.T @ g", "g, summed over the rows"), needs=(0, 1))
 
 
 # --- reductions -------------------------------------------------------------------
@@ -329,16 +390,16 @@ def _extremum_vjp(g, out, x, axis, keepdims):
 
 sum = TensorPrimitive("sum", "sum", "sum(x)",  # noqa: A001 - the table's name for a sum
                       lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
-                      (_sum_vjp,), ("g, copied along the summed axes",))
+                      (_sum_vjp,), ("g, copied along the summed axes",), needs=())
 mean = TensorPrimitive("mean", "mean", "mean(x)",
                        lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
-                       (_mean_vjp,), ("g / n, copied along the averaged axes",))
+                       (_mean_vjp,), ("g / n, copied along the averaged axes",), needs=())
 max = TensorPrimitive("max", "max", "max(x)",  # noqa: A001 - the table's name for a maximum
                       lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
-                      (_extremum_vjp,), ("g where x == max(x), shared between ties",))
+                      (_extremum_vjp,), ("g where x == max(x), shared between ties",), needs=(0, "out"))
 min = TensorPrimitive("min", "min", "min(x)",  # noqa: A001 - the table's name for a minimum
                       lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
-                      (_extremum_vjp,), ("g where x == min(x), shared between ties",))
+                      (_extremum_vjp,), ("g where x == min(x), shared between ties",), needs=(0, "out"))
 
 
 # --- moving elements around -------------------------------------------------------
@@ -352,7 +413,7 @@ def _is_basic_index(index) -> bool:
 def _getitem_vjp(g, out, x, index):
     """Scatter g back where the elements came from. An element picked twice gets both
     contributions: ``np.add.at`` adds at repeated indices where ``grad[index] = g`` would overwrite."""
-    grad = np.zeros(x.shape, dtype=np.result_type(x, g))
+    grad = np.zeros(x.shape, dtype=np.result_type(x.dtype, g.dtype))  # (dtypes: x's values are not needed)
     if _is_basic_index(index):
         grad[index] = g
     else:
@@ -378,18 +439,18 @@ def _stack_vjp(g, out, *inputs, index, axis):
 
 
 reshape = TensorPrimitive("reshape", "reshape", "reshape(x)", lambda x, shape: np.reshape(x, shape),
-                          (lambda g, out, x, shape: g.reshape(x.shape),), ("g reshaped to x's shape",))
+                          (lambda g, out, x, shape: g.reshape(x.shape),), ("g reshaped to x's shape",), needs=())
 transpose = TensorPrimitive("transpose", "T", "transpose(x)", lambda x, axes: np.transpose(x, axes),
                             (lambda g, out, x, axes: np.transpose(g, _inverse_permutation(axes, x.ndim)),),
-                            ("g with the axes permuted back",))
+                            ("g with the axes permuted back",), needs=())
 getitem = TensorPrimitive("getitem", "[]", "x[index]", lambda x, index: x[index],
-                          (_getitem_vjp,), ("zeros, with g added at x[index]",))
+                          (_getitem_vjp,), ("zeros, with g added at x[index]",), needs=())
 concatenate = TensorPrimitive("concatenate", "concat", "concatenate(x_1, ..., x_n)",
                               lambda *inputs, axis: np.concatenate(inputs, axis=axis),
-                              (_concatenate_vjp,), ("g sliced back into the pieces",), variadic=True)
+                              (_concatenate_vjp,), ("g sliced back into the pieces",), variadic=True, needs=())
 stack = TensorPrimitive("stack", "stack", "stack(x_1, ..., x_n)",
                         lambda *inputs, axis: np.stack(inputs, axis=axis),
-                        (_stack_vjp,), ("g[..., i, ...] for input i",), variadic=True)
+                        (_stack_vjp,), ("g[..., i, ...] for input i",), variadic=True, needs=())
 
 
 # --- softmax and cross-entropy ----------------------------------------------------
@@ -439,14 +500,14 @@ def _cross_entropy(logits, targets):
     The softmax itself, exp(s) / sum(exp(s)), is what the VJP needs: it is
     returned as the saved value, so the backward pass does not compute it again.
     """
-    rows = _rows(logits)
-    shifted = rows - rows.max(axis=1, keepdims=True)
+    rows = _rows(logits)  # (the reductions as ufunc.reduce: ndarray.max and .sum without their Python wrappers)
+    shifted = rows - _maximum_reduce(rows, axis=1, keepdims=True)
     exps = np.exp(shifted)
-    sums = exps.sum(axis=1, keepdims=True)
+    sums = _add_reduce(exps, axis=1, keepdims=True)
     samples = len(rows)
     if targets.dtype.kind in "iu":
         picked = shifted[_row_numbers_up_to(samples), targets if targets.ndim == 1 else targets.reshape(-1)]
-        loss = (np.log(sums).sum() - picked.sum()) / samples
+        loss = (_add_reduce(np.log(sums), axis=None) - _add_reduce(picked, axis=None)) / samples
     else:
         targets = targets.reshape(rows.shape)
         loss = ((targets.sum(axis=1, keepdims=True) * np.log(sums)).sum() - (targets * shifted).sum()) / samples
@@ -469,12 +530,13 @@ def _cross_entropy_vjp(g, out, logits, targets, saved):
 
 softmax = TensorPrimitive("softmax", "softmax", "softmax(x)", _softmax,
                           (lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
-                          ("softmax(x) * (g - sum(g * softmax(x)))",))
+                          ("softmax(x) * (g - sum(g * softmax(x)))",), needs=("out",))
 log_softmax = TensorPrimitive("log_softmax", "log_softmax", "log_softmax(x)", _log_softmax,
                               (lambda g, out, x, axis: g - np.exp(out) * g.sum(axis=axis, keepdims=True),),
-                              ("g - softmax(x) * sum(g)",))
+                              ("g - softmax(x) * sum(g)",), needs=("out",))
 cross_entropy = TensorPrimitive("cross_entropy", "CE", "cross_entropy(logits, targets)", _cross_entropy,
-                                (_cross_entropy_vjp,), ("g * (softmax(logits) - onehot(targets)) / N",), saves=True)
+                                (_cross_entropy_vjp,), ("g * (softmax(logits) - onehot(targets)) / N",), saves=True,
+                                needs=())  # the saved softmax and the targets (params) are all it reads
 
 
 TENSOR_PRIMITIVES: dict[str, TensorPrimitive] = {p.name: p for p in (

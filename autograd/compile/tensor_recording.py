@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograd.arguments import shown
-from autograd.modes import enable_grad, observe_branches
+from autograd.modes import enable_grad, observe_branches, retain_values
 from autograd.tensor import Tensor
 
 __all__: list[str] = []  # used by autograd.compile, not an API of its own
@@ -110,7 +110,8 @@ def record_tensors(f: Callable, args: Sequence, wanted: Sequence[bool] | None = 
         if isinstance(left, Tensor):
             branches.append(TensorBranch(left, symbol, right, outcome))
 
-    with recording_everything(leaves), enable_grad(), observe_branches(heard):
+    # retain_values(): the program is written from every node's data, and from the graph as written
+    with recording_everything(leaves), enable_grad(), retain_values(), observe_branches(heard):
         output = f(*leaves)
     if not isinstance(output, Tensor):
         raise TypeError(f"the function must return one Tensor (a loss), not {shown(output)}")
