@@ -309,3 +309,21 @@ def test_the_demo_graph_folded_at_depth_1_or_2_renders_as_pictures_kept_in_test_
         assert svg.count("Neuron ×16") == 2 and "layers.2.neurons.0 (Neuron)" in svg
     else:
         assert all(f"layers.1.neurons.{i} (Neuron)" in svg for i in range(16))
+
+
+def test_a_graph_recorded_under_free_unneeded_is_drawn_saying_which_values_were_freed():
+    from autograd.explain.explorer import graph_payload
+    from autograd.modes import free_unneeded
+    from autograd.tensor import FreedValues
+
+    np.random.seed(0)
+    model = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 2))
+    with free_unneeded():
+        loss = (model(Tensor(np.random.randn(4, 3))) * 2.0).sum()
+        loss.backward()
+    freed = [n for n in walk(loss) if isinstance(n.data, FreedValues)]
+    assert freed, "free_unneeded() freed nothing in this graph: the test shows nothing"
+    source = to_dot(loss, max_nodes=None)
+    assert source.count("data freed (no backward step reads it") == len(freed)
+    payload = graph_payload(loss)
+    assert sum(d == drawing.NOT_KEPT_DATA for d in payload["nodes"]["data"]) == len(freed)

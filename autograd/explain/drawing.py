@@ -47,6 +47,7 @@ from autograd import arguments
 from autograd.explain.grouping import ModuleTree
 from autograd.explain.text import format_number, summarize
 from autograd.graph import distances_from, walk
+from autograd.tensor import FreedValues
 
 __all__ = ["draw_dot", "to_dot", "GraphvizNotFound", "DrawingTooLarge", "dot_available"]
 
@@ -56,6 +57,7 @@ FIELDS = ("label", "data", "grad")
 NOT_COMPUTED = "not computed yet"
 NOT_KEPT = "not kept"  # a tensor in the middle of the graph: backward() keeps only the leaves' gradients
 NOT_REQUESTED = "not requested"  # a tensor made with requires_grad=False: data, labels
+NOT_KEPT_DATA = "freed (no backward step reads it: see autograd.modes.free_unneeded)"
 
 GRAD_COLORS = 9
 """Shades of the gradient scale: Graphviz's built-in ColorBrewer scheme ``ylorrd9``."""
@@ -173,7 +175,8 @@ def describe_node(node, fmt: str | Callable = ".4g", computed: bool = True) -> d
     if _is_tensor(node):
         missing = (NOT_REQUESTED if not getattr(node, "requires_grad", True) else
                    NOT_KEPT if computed and node.parents else NOT_COMPUTED)  # see Tensor.retain_grad()
-        text = {"shape": f"{tuple(node.shape)} {node.dtype}", "data": f"data {summarize(node.data, fmt)}",
+        data = NOT_KEPT_DATA if isinstance(node.data, FreedValues) else summarize(node.data, fmt)
+        text = {"shape": f"{tuple(node.shape)} {node.dtype}", "data": f"data {data}",
                 "grad": f"grad {summarize(node.grad, fmt)}" if grad_known else f"grad {missing}"}
     else:
         text = {"data": f"data {format_number(node.data, fmt)}",

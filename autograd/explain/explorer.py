@@ -39,6 +39,7 @@ from autograd import arguments
 from autograd.explain.drawing import (
     NOT_COMPUTED,
     NOT_KEPT,
+    NOT_KEPT_DATA,
     NOT_REQUESTED,
     _is_tensor,
     _shape_text,
@@ -47,6 +48,7 @@ from autograd.explain.drawing import (
 from autograd.explain.grouping import ModuleTree
 from autograd.explain.text import summarize
 from autograd.graph import backpropagate
+from autograd.tensor import FreedValues
 
 __all__ = ["explore", "Explorer", "graph_payload"]
 
@@ -86,6 +88,8 @@ def graph_payload(root, title: str | None = None) -> dict:
     def shown(x):
         if x is None:
             return None
+        if isinstance(x, FreedValues):
+            return NOT_KEPT_DATA
         return summarize(x) if _is_tensor_value(x) else _number(x)
 
     columns = {
