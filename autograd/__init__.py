@@ -18,7 +18,8 @@ Where things live. The engine is flat at the top, each tool in a folder of its o
     tensor.py       Tensor, the numpy-backed node; matmul, affine, concatenate, softmax, cross_entropy
     comparisons.py  < <= > >= on nodes, shared by Value and Tensor
     functional.py   grad, value_and_grad, jvp, vjp, derivative, hessian
-    modes.py        no_grad, enable_grad, detect_anomaly
+    modes.py        no_grad, enable_grad, detect_anomaly; retain_values, free_unneeded (what a tensor graph keeps)
+    scopes.py       which module made a node: module paths, scope("name") (drawings group by them)
     arguments.py    the one style of checking what a public function is given
     nn/             Module, micrograd's Neuron/Layer/MLP, tensor layers, initialisers, losses
     optim.py        SGD, Adam and friends, gradient clipping, learning-rate schedules
@@ -27,8 +28,9 @@ Where things live. The engine is flat at the top, each tool in a folder of its o
     testing/        check_grads (the one gradient checker), finite differences, hypothesis
                     strategies, and checks of hand-written backward passes
     compile/        compile: a traced graph as straight-line Python  (from autograd.compile import compile)
-    explain/        explain: the chain-rule trace, drawings and the HTML stepper
-                    (from autograd.explain import explain; from autograd.viz import draw_dot)
+    explain/        explain: the chain-rule trace, drawings (grouped by module too), the graph
+                    explorer and the HTML stepper
+                    (from autograd.explain import explain; from autograd.viz import draw_dot, explore)
     cli/            python -m autograd grad / demo / playground
     playground/     the live playground: a local server and a Jupyter widget, one front end
 """
