@@ -52,7 +52,6 @@ from __future__ import annotations
 import dis
 import itertools
 import sys
-from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,6 +59,7 @@ import numpy as np
 from autograd import arguments, tensor_ops
 from autograd import ops as scalar_ops
 from autograd.comparisons import ComparedByData
+from autograd.graph import NewestFirst
 from autograd.modes import RECORDING, check_finite, current
 from autograd.scopes import NOW as _scope_now
 
@@ -379,7 +379,7 @@ _COUNTS_TELL = sys.implementation.name == "cpython" and getattr(sys, "_is_gil_en
 _BINARY_OP = dis.opmap.get("BINARY_OP", -1)
 _MATMUL = tensor_ops.matmul
 _TEMPORARY = 3
-_add_forward, _affine_forward = tensor_ops.add.forward, tensor_ops.affine.forward
+_affine_forward = tensor_ops.affine.forward
 _cross_entropy_forward, _minimum_reduce = tensor_ops.cross_entropy.forward, np.minimum.reduce
 
 
@@ -418,12 +418,13 @@ def _temporaries_are_visible() -> bool:
 _FUSING = _temporaries_are_visible()
 
 
+_recorded_add = Tensor.__add__  # the table's own a + b (`_binary_method`), which `_add` falls back on
+
+
 def _add(self, other):
     """``a + b``, recorded; ``x @ W + b`` with a product nobody else holds becomes one affine node."""
     if type(other) is not Tensor:
-        other = _constant(other, self.data.dtype)
-        if other is NotImplemented:
-            return NotImplemented
+        pass  # a number: no product to fuse
     elif self._op is _MATMUL:  # (the test of `_called_by_operator`, written out: this is every layer's +)
         if _getrefcount(self) == _TEMPORARY and _FUSING and \
                 (caller := _getframe(1)).f_code.co_code[caller.f_lasti] == _BINARY_OP:
@@ -436,11 +437,7 @@ def _add(self, other):
             fused = _affine_of(other, self)
             if fused is not None:
                 return fused
-    try:
-        data = _add_forward(self.data, other.data)
-    except ValueError as error:
-        raise _shape_error(tensor_ops.add, (self, other), error) from None
-    return _node(data, tensor_ops.add, (self, other), _NO_PARAMS)
+    return _recorded_add(self, other)
 
 
 def _affine_of(product: Tensor, bias: Tensor) -> Tensor | None:
@@ -474,7 +471,7 @@ def _affine_of(product: Tensor, bias: Tensor) -> Tensor | None:
 
 
 _add.__name__ = "__add__"
-_add.__doc__ = f"{tensor_ops.add.expression}, recorded; dL/da, dL/db = {', '.join(tensor_ops.add.formulas)}"
+_add.__doc__ = _recorded_add.__doc__ + "; x @ W + b with a product nobody else holds: one affine node"
 Tensor.__add__ = _add
 
 
@@ -710,8 +707,7 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
     Step by step:
 
     1. ``g`` of the root is the seed; every other gradient starts empty.
-    2. Take the newest node that has a gradient waiting (the order of `autograd.graph.NewestFirst`,
-       its heap written out here, as the hot loop of every tensor step):
+    2. Take the newest node that has a gradient waiting (`autograd.graph.NewestFirst`):
        every node was created after its inputs, so all the nodes computed
        from it have already handed it their contributions, and its gradient
        is complete. Only the nodes gradients flow through are visited.
@@ -728,11 +724,12 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
     anomaly = current().detect_anomaly
     grads = {root: seed}
     take, waiting_gradient = grads.pop, grads.get
-    waiting = [(-root._number, root)]  # a heap: the newest node first (numbers are unique: nodes never compared)
+    waiting = NewestFirst(root)
+    take_newest, wait = waiting.take, waiting.add
     stored: set[int] = set()  # ids of the arrays handed to some .grad in this pass
     remember, fit = stored.add, tensor_ops.sum_to_shape
     while waiting:
-        node = heappop(waiting)[1]
+        node = take_newest()
         g = take(node)
         op = node._op
         if op is None or node._retains_grad:  # the root is a leaf, or asked to keep its gradient
@@ -766,7 +763,7 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
             total = waiting_gradient(parent)
             if total is None:
                 grads[parent] = contribution
-                heappush(waiting, (-parent._number, parent))
+                wait(parent)
             else:
                 grads[parent] = total + contribution
 

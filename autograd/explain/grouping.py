@@ -7,7 +7,7 @@
     >>> tree = ModuleTree(out)
     >>> [s.title for s in tree.scopes[:3]]
     ['MLP', 'layers.0 (Layer)', 'layers.0.neurons.0 (Neuron)']
-    >>> tree.boxes(tree.open_to(2))       # drawn at module depth 2: values outside, one box per neuron
+    >>> len(tree.shown(tree.open_to(2)))  # drawn at module depth 2: values outside, one box per neuron
     33
 
 How the tree is made, step by step:
@@ -77,7 +77,7 @@ class ModuleTree:
         self.parent: list[int] = []
         self.children: list[list[int]] = []
         self.members: list[list[int]] = []
-        self._number: dict[int, int] = {}  # id(scope) -> its index
+        self._number: dict[int, int] = {}  # id(scope) -> its index, while the tree is being built
         self.home = [self._scope_index(scope_of(n)) for n in self.nodes]
         self._gather_loose()
         self._sort_by_path()
@@ -88,7 +88,6 @@ class ModuleTree:
         for k in range(len(self.scopes) - 1, -1, -1):  # children come after their parents
             if self.parent[k] >= 0:
                 self.sizes[self.parent[k]] += self.sizes[k]
-        self.depth = [s.depth for s in self.scopes]
 
     def _scope_index(self, found: Scope | None) -> int:
         if found is None:
@@ -127,7 +126,6 @@ class ModuleTree:
         self.parent = [new[self.parent[k]] for k in order]
         self.children = [sorted(new[c] for c in self.children[k]) for k in order]
         self.home = [new[k] for k in self.home]
-        self._number = {id(found): k for k, found in enumerate(self.scopes)}
 
     # --- what a drawing asks ------------------------------------------------------------------
 
@@ -138,7 +136,7 @@ class ModuleTree:
         """
         if depth is None:
             return set(range(len(self.scopes)))
-        return {k for k, d in enumerate(self.depth) if d <= depth}
+        return {k for k, found in enumerate(self.scopes) if found.depth <= depth}
 
     def choose_open(self, depth: int | None, budget: int | None) -> set[int]:
         """The scopes a drawing opens: those at most `depth` deep, shallowest first, while the
@@ -148,7 +146,7 @@ class ModuleTree:
         Opening scope k replaces its box by what it holds directly: its own values and a box per
         sub-scope, so the count of boxes grows by len(members[k]) + len(children[k]) - 1.
         """
-        order = sorted((d, k) for k, d in enumerate(self.depth) if depth is None or d <= depth)
+        order = sorted((s.depth, k) for k, s in enumerate(self.scopes) if depth is None or s.depth <= depth)
         boxes = sum(1 for k in self.home if k < 0) + sum(1 for p in self.parent if p < 0)
         open_: set[int] = set()
         for _, k in order:
@@ -169,20 +167,19 @@ class ModuleTree:
             k = self.parent[k]
         return ("scope", folded) if folded >= 0 else ("node", i)
 
-    def boxes(self, open_: set[int]) -> int:
-        """How many boxes a drawing with these scopes open has: values shown plus folded scopes."""
-        return len({self.box_of(i, open_) for i in range(len(self.nodes))})
+    def shown(self, open_: set[int]) -> set[tuple[str, int]]:
+        """The boxes a drawing with these scopes open has: the values shown and the folded scopes."""
+        return {self.box_of(i, open_) for i in range(len(self.nodes))}
 
     def graphviz_nodes(self, open_: set[int]) -> int:
         """What Graphviz has to place: a box per folded scope, and per value shown one box and, when
         an operation made it, that operation's oval too."""
-        shown = {self.box_of(i, open_) for i in range(len(self.nodes))}
-        return sum(1 + bool(kind == "node" and self.nodes[i].parents) for kind, i in shown)
+        return sum(1 + bool(kind == "node" and self.nodes[i].parents) for kind, i in self.shown(open_))
 
     def fitting_depth(self, limit: int) -> int | None:
         """The deepest module depth whose drawing has at most `limit` Graphviz nodes (None: not even depth 0)."""
         best = None
-        for depth in range(max(self.depth, default=0) + 1):
+        for depth in range(max((s.depth for s in self.scopes), default=0) + 1):
             if self.graphviz_nodes(self.open_to(depth)) > limit:
                 break
             best = depth
