@@ -2,6 +2,8 @@
 
 A recorded node knows the primitive that made it (``node._op``, None for a
 leaf) and its inputs (``node._a`` and, for a binary primitive, ``node._b``).
+An input may be a plain float, the 2 of ``x * 2``: the walk steps over it and
+the chain rule sends it nothing (see `autograd.value`).
 Its ``_g`` slot is the backward pass's scratch: the mark of the walk that
 visited it, then its gradient so far. Keeping that in the nodes rather than in
 a set and a dict makes a pass about a fifth faster; it also means one backward
@@ -45,6 +47,7 @@ def _order_marked(root, stop_at, mark) -> list:
     order = []
     stack = [root]
     push, pop = stack.append, stack.pop
+    kind, number = type, float  # locals: a builtin looked up in the loop is not always cached (CPython 3.11)
     while stack:
         node = pop()
         if node is None:
@@ -55,10 +58,10 @@ def _order_marked(root, stop_at, mark) -> list:
             push(None)
             a = node._a
             if a is not None and not (stop_at and node in stop_at):
-                if a._g is not mark:
+                if kind(a) is not number and a._g is not mark:
                     push(a)
                 b = node._b
-                if b is not None and b._g is not mark:
+                if b is not None and kind(b) is not number and b._g is not mark:
                     push(b)
     return order
 
@@ -107,6 +110,7 @@ def chain_rule(root, seed=1.0, create_graph: bool = False, stop_at=frozenset(), 
 
 def _propagate(order, mark, create_graph, stop_at, on_edge) -> None:
     """The chain rule, node by node from the output back: each input's ``_g`` += upstream * partial."""
+    kind, number = type, float  # (locals, as in _order_marked)
     for node in reversed(order):
         op = node._op
         if op is None or (stop_at and node in stop_at):
@@ -115,18 +119,29 @@ def _propagate(order, mark, create_graph, stop_at, on_edge) -> None:
         try:
             if create_graph:
                 partials = op.partials(a, node) if b is None else op.partials(a, b, node)
+                a, b = (None if kind(a) is number else a), (None if kind(b) is number else b)
+            elif b is None:
+                partials = op.partials(a.data, node.data)
+            elif kind(b) is number:  # x * 2: the number gets no contribution
+                partials = op.partials(a.data, b, node.data)
+                b = None
+            elif kind(a) is number:  # 2 - x
+                partials = op.partials(a, b.data, node.data)
+                a = None
             else:
-                partials = op.partials(a.data, node.data) if b is None else op.partials(a.data, b.data, node.data)
+                partials = op.partials(a.data, b.data, node.data)
         except ArithmeticError:  # 1 / 0.0 in Python floats: redo it the IEEE way
             partials = ieee_partials(op, [p.data for p in node.parents], node.data)
+            a, b = (None if kind(a) is number else a), (None if kind(b) is number else b)
         # The same four lines for each input, written out twice rather than looped:
         # this loop is the hot path of every backward pass, and a loop costs ~15% here.
         upstream = node._g
-        contribution = upstream * partials[0]
-        before = a._g
-        a._g = total = contribution if before is mark else before + contribution
-        if on_edge is not None:
-            on_edge(node, 0, upstream, partials[0], contribution, None if before is mark else before, total)
+        if a is not None:
+            contribution = upstream * partials[0]
+            before = a._g
+            a._g = total = contribution if before is mark else before + contribution
+            if on_edge is not None:
+                on_edge(node, 0, upstream, partials[0], contribution, None if before is mark else before, total)
         if b is not None:
             contribution = upstream * partials[1]
             before = b._g

@@ -30,6 +30,7 @@ from autograd.cli.demo import loss_and_accuracy
 from autograd.data import make_moons
 from autograd.explain.grouping import ModuleTree
 from autograd.graph import backpropagate, walk
+from autograd.value import Constant
 from autograd.viz import Explorer as ExplorerPage
 from autograd.viz import explore
 from tests.fixtures.chromium import missing_programs, start_chromium
@@ -201,7 +202,12 @@ def test_expanding_a_layer_and_a_neuron_shows_its_values_and_folding_hides_them(
     assert {f"n{i}" for i in members} <= drawn
     for i in members[::50]:  # every value of the neuron is drawn; its numbers are the graph's, exact
         assert float(page.shown(f"n{i}", "data")) == nodes[i].data
-        assert float(page.shown(f"n{i}", "grad")) == nodes[i].grad
+        if isinstance(nodes[i], Constant):  # an input number: no gradient, and the box says so
+            shown = page.find(f'g[data-node="n{i}"] text.grad').get_attribute("textContent")
+            assert shown.endswith("none (a constant)")
+        else:
+            assert float(page.shown(f"n{i}", "grad")) == nodes[i].grad
+    assert any(isinstance(nodes[i], Constant) for i in members[::50])  # (the check above met one)
     page.screenshot("3-neuron-open")
 
     page.fit()  # (the title is out of view)

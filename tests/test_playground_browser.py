@@ -23,6 +23,7 @@ import pytest
 from autograd import Value
 from autograd.explain import explain
 from autograd.expression import parse
+from autograd.value import numbers_as_leaves
 from autograd.viz import walk
 from tests.fixtures.chromium import missing_programs, start_chromium
 
@@ -67,6 +68,7 @@ def by_hand(expression, values, output_index=None):
     """The expression built with Values; backward() from the output (the whole, or value number i)."""
     leaves = {name: Value(value, label=name) for name, value in values.items()}
     root = parse(expression).evaluate(leaves)
+    numbers_as_leaves(root)  # as the playground does: each number typed is a leaf with a gradient
     root.label = "f"  # the playground's name for the expression's value
     nodes = walk(root)
     output = root if output_index is None else nodes[output_index]

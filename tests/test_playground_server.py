@@ -26,6 +26,7 @@ from autograd import Value  # noqa: E402
 from autograd.explain import explain  # noqa: E402
 from autograd.expression import parse  # noqa: E402
 from autograd.playground.state import MAX_VALUES, ExpressionSource, evaluate  # noqa: E402
+from autograd.value import numbers_as_leaves  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDRESS = re.compile(r"^http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{32,})$")
@@ -79,6 +80,7 @@ def by_hand(source, values, output=None):
     """The expression built with Values and backpropagated: what every number must equal."""
     leaves = {name: Value(value, label=name) for name, value in values.items()}
     out = parse(source).evaluate(leaves)
+    numbers_as_leaves(out)  # as the playground does: each number typed is a leaf with a gradient
     out.backward()
     return out, leaves
 

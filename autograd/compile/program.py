@@ -93,6 +93,8 @@ class _ProgramBuilder:
         return target
 
     def ref_of(self, node):
+        if type(node) is float:  # a plain number the operation kept (x * 2): written as it is
+            return literal(node)
         known = self.ref.get(id(node))
         return known if known is not None else literal(node.data)  # a leaf that is not an input: a constant
 

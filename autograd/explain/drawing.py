@@ -57,6 +57,7 @@ FIELDS = ("label", "data", "grad")
 NOT_COMPUTED = "not computed yet"
 NOT_KEPT = "not kept"  # a tensor in the middle of the graph: backward() keeps only the leaves' gradients
 NOT_REQUESTED = "not requested"  # a tensor made with requires_grad=False: data, labels
+CONSTANT = "none (a constant)"  # the 2 of x * 2: a number the operation took, not differentiated
 NOT_KEPT_DATA = "freed (no backward step reads it: see autograd.modes.free_unneeded)"
 
 GRAD_COLORS = 9
@@ -166,21 +167,33 @@ def _is_tensor(node) -> bool:
     return hasattr(node, "shape") and not isinstance(node.data, (int, float))
 
 
+def missing_gradient(node, computed: bool = True) -> str:
+    """Why a node has no gradient to show, in the words drawings and the explorer use.
+
+    A constant (the 2 of ``x * 2``) is never differentiated; a tensor made
+    with ``requires_grad=False`` was not asked about; a tensor in the middle
+    of a backpropagated graph keeps no gradient (see Tensor.retain_grad());
+    anything else has not been backpropagated yet.
+    """
+    if not getattr(node, "requires_grad", True):
+        return NOT_REQUESTED if _is_tensor(node) else CONSTANT
+    return NOT_KEPT if computed and _is_tensor(node) and node.parents else NOT_COMPUTED
+
+
 def describe_node(node, fmt: str | Callable = ".4g", computed: bool = True) -> dict[str, str]:
     """The text of each field of a node's box: {"label": ..., "data": ..., "grad": ...}.
 
     For a tensor, "shape" too, and data and grad are summaries (`summarize`).
     """
     grad_known = computed and node.grad is not None
+    missing = missing_gradient(node, computed)
     if _is_tensor(node):
-        missing = (NOT_REQUESTED if not getattr(node, "requires_grad", True) else
-                   NOT_KEPT if computed and node.parents else NOT_COMPUTED)  # see Tensor.retain_grad()
         data = NOT_KEPT_DATA if isinstance(node.data, FreedValues) else summarize(node.data, fmt)
         text = {"shape": f"{tuple(node.shape)} {node.dtype}", "data": f"data {data}",
                 "grad": f"grad {summarize(node.grad, fmt)}" if grad_known else f"grad {missing}"}
     else:
         text = {"data": f"data {format_number(node.data, fmt)}",
-                "grad": f"grad {format_number(node.grad, fmt)}" if grad_known else f"grad {NOT_COMPUTED}"}
+                "grad": f"grad {format_number(node.grad, fmt)}" if grad_known else f"grad {missing}"}
     if node.label:
         text["label"] = str(node.label)
     return text
@@ -269,7 +282,7 @@ def _value_label(text: dict[str, str], show: tuple[str, ...], fill: str | None, 
     for field, content in cells:
         fields.append(field)
         style = {"label": "<B>{}</B>", "cut": "<I>{}</I>"}.get(field, "{}")
-        if field == "grad" and content.endswith((NOT_COMPUTED, NOT_KEPT, NOT_REQUESTED)):
+        if field == "grad" and content.endswith((NOT_COMPUTED, NOT_KEPT, NOT_REQUESTED, CONSTANT)):
             style = '<I><FONT COLOR="gray45">{}</FONT></I>'
         inner = style.format(html.escape(content))
         parts.append(f'<TD><FONT COLOR="{font}">{inner}</FONT></TD>' if font != "black" else f"<TD>{inner}</TD>")

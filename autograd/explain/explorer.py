@@ -37,13 +37,11 @@ import numpy as np
 
 from autograd import arguments
 from autograd.explain.drawing import (
-    NOT_COMPUTED,
-    NOT_KEPT,
     NOT_KEPT_DATA,
-    NOT_REQUESTED,
     _is_tensor,
     _shape_text,
     gradients_computed,
+    missing_gradient,
 )
 from autograd.explain.grouping import ModuleTree
 from autograd.explain.text import summarize
@@ -98,7 +96,8 @@ def graph_payload(root, title: str | None = None) -> dict:
         "scope": tree.home,
         "data": [shown(n.data) for n in nodes],
         "grad": [shown(n.grad) if computed and n.grad is not None else
-                 _missing_grad(n) if computed and _is_tensor(n) else None for n in nodes],
+                 missing_gradient(n) if computed and _is_tensor(n) or not n.requires_grad else None
+                 for n in nodes],
         "parents": [[index[id(p)] for p in n.parents] for n in nodes],
         "shape": [_shape_text(n) if _is_tensor(n) else None for n in nodes] if tensor else None,
         "flow": _flow(root, nodes, index) if computed and not tensor else None,
@@ -122,11 +121,6 @@ def graph_payload(root, title: str | None = None) -> dict:
 
 SHOWN_PARAMETERS = 8
 OPEN_DEPTH, OPEN_BOXES = 1, 200  # the first view: as draw_dot(root, group="module", collapse=1) draws it
-
-
-def _missing_grad(node) -> str:
-    """Why a tensor of a backpropagated graph has no gradient, in draw_dot's words (see describe_node)."""
-    return NOT_REQUESTED if not getattr(node, "requires_grad", True) else NOT_KEPT if node.parents else NOT_COMPUTED
 
 
 def _is_tensor_value(x) -> bool:

@@ -48,7 +48,7 @@ from autograd.graph import backpropagate, walk
 from autograd.ops import parenthesize
 from autograd.playground.caching import BoundedCache
 from autograd.playground.encoding import FORMAT, number, text
-from autograd.value import Value
+from autograd.value import Value, numbers_as_leaves
 
 MAX_VALUES = STEPPER_MAX_NODES
 """The most values a graph may have: every one is drawn, and Graphviz lays out each new structure."""
@@ -187,6 +187,7 @@ class Graph:
             raise PlaygroundError(error.message, error.column) from None
         if not isinstance(root, Value):
             raise PlaygroundError("nothing to differentiate: the expression has no variables")
+        numbers_as_leaves(root)  # the 2 of 2*x: a leaf here, whose gradient a learner can ask for
         self.root = root
         self.nodes = walk(root)
         if len(self.nodes) > MAX_VALUES:
