@@ -11,11 +11,12 @@ Where things live. The engine is flat at the top, each tool in a folder of its o
     ops.py          the one table of scalar primitives: each value, and each local derivative as a formula
     expression.py   the safe reader of those formulas and of typed expressions (nothing is evaluated)
     elementary.py   F: exp, tanh, sign, ... on floats (IEEE-754), arrays, Values and Duals alike
-    value.py        Value, the scalar node of reverse mode
+    value.py        Value, the scalar node of reverse mode (a plain number in it: a Constant to the tools)
     graph.py        every walk of the graph, and the backward pass itself
     dual.py         Dual numbers: forward mode, from the same table
     tensor_ops.py   the table of tensor primitives: values and vector-Jacobian products (reverse mode)
-    tensor.py       Tensor, the numpy-backed node; matmul, affine, concatenate, softmax, cross_entropy
+    tensor.py       Tensor, the array-backed node; matmul, affine, concatenate, softmax, cross_entropy
+    array_library.py  which array library an array is (numpy, torch, CuPy, Dask, ...): the array API gaps filled
     comparisons.py  < <= > >= on nodes, shared by Value and Tensor
     functional.py   grad, value_and_grad, jvp, vjp, derivative, hessian
     modes.py        no_grad, enable_grad, detect_anomaly; retain_values, free_unneeded (what a tensor graph keeps)

@@ -1,7 +1,9 @@
 """Data: small synthetic sets with a seed, the digits, MNIST from its files, and minibatches.
 
 Everything here is plain numpy: X is an array of shape (n, features), y an
-array of n labels or targets. None of it needs the network.
+array of n labels or targets. None of it needs the network. `DataLoader`
+also batches arrays of other libraries (torch on any device, Dask,
+array-api-strict), in their library.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograd import array_library
 from autograd.arguments import array, flag, integer, one_of, optional, real, shown
 from autograd.arguments import path as checked_path
 
@@ -237,33 +240,71 @@ class DataLoader:
     With a seed, iterating again gives the same sequence of batches as a new
     loader with that seed would (pass k of one loader equals pass k of
     another); ``drop_last`` leaves out a final batch smaller than batch_size.
+
+    X and y may be arrays of another library (a torch tensor on its device,
+    a Dask array, ...), both of the same one: the batches are then arrays of
+    that library, picked with its own ``take`` (without shuffling, plain
+    slices: a Dask array's batches read their chunks in order). The order is
+    drawn with numpy either way, so a seed gives the same batches in every
+    library. Their values are not checked (a Dask array would be computed).
     """
 
     def __init__(self, X, y, batch_size: int = 32, shuffle: bool = True, seed: int | None = None,
                  drop_last: bool = False):
-        self.X, self.y = array("X", X, nonempty=True), array("y", y, nonempty=True)
+        library = [array_library.namespace_or_none(v) not in (None, np) for v in (X, y)]
+        if any(library):
+            self.X, self.y = _of_library("X", X), _of_library("y", y)
+            if type(self.X) is not type(self.y):
+                array_library.check_one_library("DataLoader(X, y)", (self.X, self.y))
+        else:
+            self.X, self.y = array("X", X, nonempty=True), array("y", y, nonempty=True)
         for name, held in (("X", self.X), ("y", self.y)):
             if held.ndim == 0:
                 raise ValueError(f"{name} must be an array of samples, one per row, got a single number: {held!r}")
-        if len(self.X) != len(self.y):
-            raise ValueError(f"X and y differ in length: {len(self.X)} and {len(self.y)}")
+        if self.X.shape[0] != self.y.shape[0]:
+            raise ValueError(f"X and y differ in length: {self.X.shape[0]} and {self.y.shape[0]}")
         self.batch_size = integer("batch_size", batch_size, low=1)
         self.shuffle, self.drop_last = flag("shuffle", shuffle), flag("drop_last", drop_last)
         self.seed = _seed(seed)
         self.passes = 0
 
     def __len__(self) -> int:
-        n = len(self.X)
+        n = self.X.shape[0]
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)  # (n / a huge int is 0.0)
 
     def __iter__(self):
-        n = len(self.X)
+        n = self.X.shape[0]
         if self.shuffle:
             seed = None if self.seed is None else (self.seed, self.passes)
             order = np.random.default_rng(seed).permutation(n)
         else:
             order = np.arange(n)
         self.passes += 1
+        pick = _picker(self.X) if not isinstance(self.X, np.ndarray) else None
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            batch = order[start:start + self.batch_size]
-            yield self.X[batch], self.y[batch]
+            if pick is None:
+                batch = order[start:start + self.batch_size]
+                yield self.X[batch], self.y[batch]
+            elif self.shuffle:
+                batch = order[start:start + self.batch_size]
+                yield pick(self.X, batch), pick(self.y, batch)
+            else:
+                stop = min(start + self.batch_size, n)  # (the standard leaves slices past the end unspecified)
+                yield self.X[start:stop, ...], self.y[start:stop, ...]
+
+
+def _of_library(name: str, values):
+    """An array of a library other than numpy, as it is (lists and numpy arrays beside it are refused)."""
+    xp = array_library.namespace_or_none(values)
+    if xp is None or xp is np:
+        raise TypeError(f"X and y must come from one array library; {name} is {shown(values)}")
+    if array_library.size(values) == 0:
+        raise ValueError(f"{name} is empty")
+    return values
+
+
+def _picker(array):
+    """take(array, rows, axis=0) in the array's library, with the rows moved to its device."""
+    xp = array_library.namespace(array)
+    where = array_library.device(array)
+    return lambda values, rows: xp.take(values, xp.asarray(rows, device=where), axis=0)

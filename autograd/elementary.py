@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from autograd.arguments import shown
+from autograd.array_library import namespace_or_none
 
 REAL_TYPES = (float, int, np.floating, np.integer)
 
@@ -97,6 +98,8 @@ def _elementary(name, on_real, on_array, doc):
 
     The array case is what lets a tensor primitive evaluate the scalar
     table's partial derivatives elementwise (see `autograd.tensor_ops`).
+    An array of another library (torch, Dask, ...) gets its own library's
+    function: `on_array` is written against the namespace ``xp``.
     """
 
     def function(x):
@@ -105,9 +108,12 @@ def _elementary(name, on_real, on_array, doc):
         if isinstance(x, np.ndarray):
             with np.errstate(all="ignore"):  # IEEE results, as on floats: log(0) is -inf, quietly
                 try:
-                    return on_array(x)
+                    return on_array(x, np)
                 except TypeError:  # an array of strings or objects
                     raise TypeError(f"F.{name} takes an array of numbers, got an array of {x.dtype}") from None
+        xp = namespace_or_none(x)  # (a dictionary look-up by type; None for a Value, a Dual or a Tensor)
+        if xp is not None:
+            return on_array(x, xp)
         method = getattr(type(x), name, None)  # a Value, a Dual or a Tensor knows its own
         if method is None:
             raise TypeError(f"F.{name} takes a number, an array, a Value, a Dual or a Tensor, got {shown(x)}")
@@ -119,22 +125,28 @@ def _elementary(name, on_real, on_array, doc):
     return function
 
 
-def _array_sigmoid(x):
+def _array_sigmoid(x, xp):
     # As for floats, without overflow: with e = exp(-|x|), 1/(1+e) for x >= 0 and e/(1+e) below.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-exp = _elementary("exp", _real_exp, np.exp, "e ** x; exp(1000) is inf.")
-log = _elementary("log", _real_log, np.log, "Natural logarithm; log(0) is -inf, log(x < 0) is nan.")
-sqrt = _elementary("sqrt", _real_sqrt, np.sqrt, "Square root; sqrt(x < 0) is nan.")
-tanh = _elementary("tanh", math.tanh, np.tanh, "Hyperbolic tangent.")
+def _of_namespace(name: str):
+    """The array function `name` of the array's namespace (numpy's ufunc for numpy arrays)."""
+    return lambda x, xp: getattr(xp, name)(x)
+
+
+exp = _elementary("exp", _real_exp, _of_namespace("exp"), "e ** x; exp(1000) is inf.")
+log = _elementary("log", _real_log, _of_namespace("log"), "Natural logarithm; log(0) is -inf, log(x < 0) is nan.")
+sqrt = _elementary("sqrt", _real_sqrt, _of_namespace("sqrt"), "Square root; sqrt(x < 0) is nan.")
+tanh = _elementary("tanh", math.tanh, _of_namespace("tanh"), "Hyperbolic tangent.")
 sigmoid = _elementary("sigmoid", _real_sigmoid, _array_sigmoid, "The logistic function 1 / (1 + e ** -x).")
-relu = _elementary("relu", _real_relu, lambda x: np.maximum(x, 0), "max(0, x); relu(nan) is nan.")
-sin = _elementary("sin", _real_sin, np.sin, "Sine; sin(inf) is nan.")
-cos = _elementary("cos", _real_cos, np.cos, "Cosine; cos(inf) is nan.")
-abs = _elementary("abs", math.fabs, np.abs, "Absolute value |x|.")  # noqa: A001 - mirrors x.abs()
-identity = _elementary("identity", lambda x: x, lambda x: x, "x itself; on a Value, a new node (see grad).")
+relu = _elementary("relu", _real_relu, lambda x, xp: xp.maximum(x, 0 if xp is np else 0.0),
+                   "max(0, x); relu(nan) is nan.")
+sin = _elementary("sin", _real_sin, _of_namespace("sin"), "Sine; sin(inf) is nan.")
+cos = _elementary("cos", _real_cos, _of_namespace("cos"), "Cosine; cos(inf) is nan.")
+abs = _elementary("abs", math.fabs, _of_namespace("abs"), "Absolute value |x|.")  # noqa: A001 - mirrors x.abs()
+identity = _elementary("identity", lambda x: x, lambda x, xp: x, "x itself; on a Value, a new node (see grad).")
 
 
 def _real_sign(x):
@@ -143,8 +155,13 @@ def _real_sign(x):
 
 def sign(x):
     """-1, 0 or 1 by the sign of x (elementwise on arrays); the slope of |x|. Not recorded: a constant."""
+    if isinstance(x, REAL_TYPES):
+        return _real_sign(x)
     if isinstance(x, np.ndarray):
         return np.sign(x)
+    xp = namespace_or_none(x)  # (None for a Value or a Dual)
+    if xp is not None:
+        return xp.sign(x)
     try:  # abs's slope in every backward pass: no check before the comparison, only after it fails
         return _real_sign(getattr(x, "data", x))  # a Value: its number (a Dual compares by its value)
     except (TypeError, ValueError):  # a list, a string, a Tensor's array

@@ -9,9 +9,12 @@ The solver workflow is always the same four lines::
         loss.backward()                # backward
         optimizer.step()               # update
 
-Each optimizer writes its rule once, in `_update`, on plain numbers or numpy
+Each optimizer writes its rule once, in `_update`, on plain numbers or
 arrays: ``p.data`` and ``p.grad`` of a scalar `Value` are floats, those of a
-`Tensor` are arrays, and the same formula serves both. Names, defaults and
+`Tensor` are arrays -- numpy's, or those of the library the tensor lives in
+(torch on its device, Dask, ...) -- and the same formula serves them all.
+The state (momentum, Adam's moments) is made beside each parameter, in its
+library and on its device. Names, defaults and
 formulas follow `torch.optim`, so switching gives the same numbers (the tests
 compare 100-step trajectories with PyTorch's to 1e-10).
 
@@ -30,6 +33,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from autograd import array_library
 from autograd.arguments import flag, function, integer, real, shown
 from autograd.tensor import Tensor
 from autograd.value import Value
@@ -39,15 +43,28 @@ __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"
 
 
 def _zeros_like(x):
-    return np.zeros_like(x) if isinstance(x, np.ndarray) else 0.0
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x)
+    xp = array_library.namespace_or_none(x)
+    return 0.0 if xp is None else xp.zeros_like(x)  # (in x's library, on its device)
 
 
 def _sqrt(x):
-    return np.sqrt(x) if isinstance(x, np.ndarray) else math.sqrt(x)
+    if isinstance(x, np.ndarray):
+        return np.sqrt(x)
+    xp = array_library.namespace_or_none(x)
+    return math.sqrt(x) if xp is None else xp.sqrt(x)
+
+
+def _maximum(a, b):
+    xp = None if isinstance(a, np.ndarray) else array_library.namespace_or_none(a)
+    return np.maximum(a, b) if xp is None else xp.maximum(a, b)  # (numpy's for floats too, as before)
 
 
 def _copy(x):
-    return x.copy() if isinstance(x, np.ndarray) else x
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    return x if array_library.namespace_or_none(x) is None else array_library.copy(x)
 
 
 def _like(new, old):
@@ -55,7 +72,25 @@ def _like(new, old):
 
     (numpy hands back a scalar from arithmetic on a 0-d array, and float64 from mixed dtypes.)
     """
-    return np.asarray(new, dtype=old.dtype) if isinstance(old, np.ndarray) else float(new)
+    if isinstance(old, np.ndarray):
+        return np.asarray(new, dtype=old.dtype)
+    if array_library.namespace_or_none(old) is None:
+        return float(new)
+    return array_library.astype(new, old.dtype)  # an array of another library
+
+
+def _keep_beside(data, state: dict) -> None:
+    """Move state arrays to where the parameter lives now, should the parameter have moved (`nn.Module.to`)
+    after the state was made: the state always lives where the parameter lives."""
+    kind = type(data)
+    if kind is float or array_library.namespace_or_none(data) is None:  # a Value's number: nothing moves
+        return
+    for key, value in state.items():
+        if type(value) is not kind and hasattr(value, "shape"):
+            state[key] = array_library.asarray_like(array_library.to_numpy(value), data, data.dtype)
+        elif kind is not np.ndarray and hasattr(value, "shape") and \
+                array_library.device(value) != array_library.device(data):  # torch: another device
+            state[key] = array_library.asarray_like(array_library.to_numpy(value), data, data.dtype)
 
 
 # --- what an optimizer is given ---------------------------------------------------------
@@ -187,6 +222,8 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 state = self.state.setdefault(id(p), {})
+                if state:
+                    _keep_beside(p.data, state)
                 p.data = _like(self._update(p.data, p.grad, state, group), p.data)
 
     def _update(self, p, g, state: dict, group: dict):
@@ -266,12 +303,20 @@ class Optimizer:
             if key == "step":
                 loaded[key] = _saved(integer, f"{name}['step']", value, low=0)
                 continue
+            if array_library.namespace_or_none(value) is not None and not array_library.is_numpy(value):
+                value = array_library.to_numpy(value)  # (saved from a parameter of another library)
             number = isinstance(value, (np.ndarray, np.generic, float, int)) and not isinstance(value, bool)
             array = np.asarray(value) if number else None
-            if array is None or array.dtype.kind not in "iuf" or array.shape != np.shape(p.data):
+            shape = np.shape(p.data) if isinstance(p, Value) else tuple(p.data.shape)
+            if array is None or array.dtype.kind not in "iuf" or array.shape != shape:
                 raise ValueError(f"{name}[{key!r}] must be a number or an array of the parameter's shape "
-                                 f"{np.shape(p.data)}, got {shown(value)}")
-            loaded[key] = np.array(array, dtype=p.data.dtype) if isinstance(p.data, np.ndarray) else float(array)
+                                 f"{shape}, got {shown(value)}")
+            if isinstance(p.data, np.ndarray):
+                loaded[key] = np.array(array, dtype=p.data.dtype)
+            elif isinstance(p, Value):
+                loaded[key] = float(array)
+            else:  # beside the parameter, in its library and on its device
+                loaded[key] = array_library.asarray_like(array, p.data, p.data.dtype)
         return loaded
 
     def __repr__(self) -> str:
@@ -487,7 +532,7 @@ class Adam(Optimizer):
         state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
         v = state["exp_avg_sq"]
         if group["amsgrad"]:
-            v = state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], v)
+            v = state["max_exp_avg_sq"] = _maximum(state["max_exp_avg_sq"], v)
         denominator = _sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
         return p - group["lr"] / (1 - beta1 ** t) * state["exp_avg"] / denominator
 
@@ -522,7 +567,9 @@ def clip_grad_norm_(params: Iterable, max_norm: float, norm_type: float = 2.0) -
     params = _grads(params)
     if not params:
         return 0.0
-    sizes = [np.abs(np.asarray(p.grad, dtype=np.float64)) for p in params]
+    # (on the host, in float64: the norm is one number, read back whatever library the gradients live in)
+    sizes = [np.abs(np.asarray(p.grad if isinstance(p.grad, (np.ndarray, float)) else
+                               array_library.to_numpy(p.grad), dtype=np.float64)) for p in params]
     if math.isinf(norm_type):
         total = max(float(s.max(initial=0.0)) for s in sizes)
     else:  # in numpy floats, whose overflow is inf (Python's floats raise OverflowError)
@@ -539,7 +586,10 @@ def clip_grad_value_(params: Iterable, clip_value: float) -> None:
     """Clamp every gradient entry into [-clip_value, clip_value] (clip_value >= 0)."""
     clip_value = real("clip_value", clip_value, low=0, finite=False)
     for p in _grads(params):
-        p.grad = _like(np.clip(p.grad, -clip_value, clip_value), p.grad)
+        g = p.grad
+        clipped = np.clip(g, -clip_value, clip_value) if isinstance(g, (np.ndarray, float)) else \
+            array_library.namespace(g).clip(g, -clip_value, clip_value)
+        p.grad = _like(clipped, g)
 
 
 # --- learning-rate schedules ---------------------------------------------------------

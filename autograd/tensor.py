@@ -1,4 +1,4 @@
-"""`Tensor`: a numpy array that remembers how it was computed.
+"""`Tensor`: an array that remembers how it was computed.
 
     >>> W = Tensor(np.random.randn(784, 200), requires_grad=True, label="W")
     >>> x = Tensor(np.random.randn(100, 784))        # data: no gradient wanted
@@ -35,6 +35,23 @@ backward pass); ``< <= > >=`` compare the data and return plain boolean
 arrays, like micrograd's ``score.data > 0``. Use ``t.data == x`` for
 elementwise equality.
 
+Any array library
+-----------------
+A Tensor keeps the library of the array it is made from: numpy as above,
+or a PyTorch tensor (computed on its device), a CuPy array (on the GPU), a
+Dask array (lazily, chunk by chunk), an array-api-strict array. Results and
+gradients are arrays of the same library, on the same device; the table's
+rows are written against the array API standard (see
+`autograd.tensor_ops` and `autograd.array_library`). A Python number or
+list operand joins the tensor's library; arrays of two libraries in one
+operation are a TypeError naming both. ``model.to(torch)`` or
+``model.to("cuda")`` moves a model's parameters (`autograd.nn.Module.to`).
+A Dask tensor stays lazy until something reads its values -- ``.item()``,
+``float()``, ``.numpy()`` -- and ``array_library.compute(loss.data, *grads)``
+computes a loss and its gradients in one pass over the data. Only numpy
+arrays get the numpy-only economies below (the affine fusion, gradients
+written into arrays the pass owns, freeing under ``free_unneeded()``).
+
 What the graph keeps
 --------------------
 Every node keeps its ``.data`` (drawings and the explorer show it), except
@@ -51,12 +68,13 @@ from __future__ import annotations
 
 import dis
 import itertools
+import math
 import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from autograd import arguments, tensor_ops
+from autograd import arguments, array_library, tensor_ops
 from autograd import ops as scalar_ops
 from autograd.comparisons import ComparedByData
 from autograd.graph import NewestFirst
@@ -70,10 +88,11 @@ _new = object.__new__
 _ndarray = np.ndarray
 _NO_PARAMS: dict = {}  # shared by every node without parameters; never written to
 _next_number = itertools.count().__next__  # creation order: a node is always newer than its inputs
+_NUMBERS = (np.generic, float, int)  # what numpy hands back from 0-d arithmetic, instead of an array
 
 
 class Tensor(ComparedByData):
-    """A node of the computation graph holding a numpy array.
+    """A node of the computation graph holding an array (numpy's, or another array API library's).
 
     data           the array (float64 unless created from float32 data or with dtype=)
     grad           d(output)/d(this tensor) after backward(), an array of data's shape, or None
@@ -121,7 +140,8 @@ class Tensor(ComparedByData):
 
     @property
     def size(self) -> int:
-        return self.data.size
+        data = self.data
+        return data.size if type(data) is _ndarray else array_library.size(data)
 
     @property
     def dtype(self) -> np.dtype:
@@ -133,12 +153,24 @@ class Tensor(ComparedByData):
         return self.transpose()
 
     def item(self) -> float:
-        """The value of a one-element tensor as a Python float."""
-        return self.data.item()
+        """The value of a one-element tensor as a Python float (a Dask tensor is computed for it)."""
+        data = self.data
+        if type(data) is _ndarray or type(data) is FreedValues:
+            return data.item()
+        if array_library.size(data) != 1:
+            raise ValueError(f"item() of a tensor of shape {self.shape}: only a one-element tensor has one value")
+        return float(array_library.to_numpy(data).reshape(()))
 
     def numpy(self) -> np.ndarray:
-        """The data array itself (not a copy), as PyTorch's ``Tensor.numpy()``."""
-        return self.data
+        """The data as a numpy array, as PyTorch's ``Tensor.numpy()``: the array itself (not a copy) for numpy;
+        copied to the host from a GPU; computed, for Dask."""
+        data = self.data
+        return data if type(data) is _ndarray or type(data) is FreedValues else array_library.to_numpy(data)
+
+    @property
+    def device(self):
+        """Where the data lives: "cpu" for numpy, the library's device otherwise (torch's ``device('cuda:0')``)."""
+        return array_library.device(self.data)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph."""
@@ -150,11 +182,17 @@ class Tensor(ComparedByData):
         return self
 
     def __len__(self) -> int:
-        return len(self.data)
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
 
     def __repr__(self) -> str:
         if type(self.data) is FreedValues:  # (a repr must not raise: debuggers and test reports call it)
             return f"Tensor(<values freed>, shape={self.shape}, dtype={self.dtype}, made by {self.op})"
+        if not array_library.is_numpy(self.data):  # no values: they may be lazy (Dask) or on a GPU
+            return (f"Tensor(<{array_library.library_name(self.data)} array>, shape={tuple(self.shape)}, "
+                    f"dtype={self.dtype}, device={self.device}{', requires_grad=True' if self.requires_grad else ''}"
+                    f"{f', label={self.label!r}' if self.label else ''})")
         body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=20)
         extras = "".join([
             f", dtype={self.dtype}" if self.dtype != np.float64 else "",
@@ -255,6 +293,8 @@ class Tensor(ComparedByData):
 def _apply(op: tensor_ops.TensorPrimitive, inputs: tuple, params: dict = _NO_PARAMS) -> Tensor:
     """Run `op` on the inputs' arrays and wrap the result, recording the graph when asked to."""
     arrays = [t.data for t in inputs]
+    if len(arrays) > 1 and any(type(a) is not type(arrays[0]) for a in arrays):
+        array_library.check_one_library(f"{op.name} ({op.expression})", arrays)
     try:
         data = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except ValueError as error:
@@ -272,7 +312,7 @@ def _node(data, op, inputs: tuple, params: dict) -> Tensor:
     no per-node closures (so dropping the output frees the graph by
     reference counting), plain slot assignments.
     """
-    if type(data) is not _ndarray:  # numpy returns scalars from 0-d operations
+    if type(data) is not _ndarray and isinstance(data, _NUMBERS):  # numpy returns scalars from 0-d operations
         data = np.asarray(data)
     out = _new(Tensor)
     out.data = data
@@ -321,10 +361,12 @@ def _binary_method(op: tensor_ops.TensorPrimitive, reflected: bool = False):
 
     def method(self, other):
         if type(other) is not Tensor:
-            other = _constant(other, self.data.dtype)
+            other = _constant(other, self.data)
             if other is NotImplemented:
                 return NotImplemented
         a, b = (other, self) if reflected else (self, other)
+        if type(a.data) is not type(b.data):  # (numpy scalars, or two libraries: a TypeError)
+            array_library.check_one_library(f"{op.name} ({op.expression})", (a.data, b.data))
         try:
             data = forward(a.data, b.data)
         except ValueError as error:
@@ -589,6 +631,7 @@ for _name in ("__array__", "__array_ufunc__", "__array_function__", "__float__",
                 for prefix in ("", "r", "i"))):
     setattr(FreedValues, _name, FreedValues._refuse)
 FreedValues.__hash__ = object.__hash__  # (defining __eq__ removed it)
+array_library.adopt(FreedValues, np)  # it stands for a numpy array: numpy's functions on it raise FreedValuesError
 
 
 # --- functions of several tensors ---------------------------------------------------
@@ -605,7 +648,7 @@ def affine(x, W, b) -> Tensor:
     graph instead of two, so a training step keeps one array of activations
     per layer fewer (and runs a little faster).
     """
-    if not type(x) is type(W) is type(b) is Tensor:
+    if not (type(x) is type(W) is type(b) is Tensor and type(x.data) is type(W.data) is type(b.data)):
         return _apply(tensor_ops.affine, (_tensor(x), _tensor(W), _tensor(b)))
     try:  # (the layer of every nn.Linear: `_apply` written out for its three tensors)
         data = _affine_forward(x.data, W.data, b.data)
@@ -658,6 +701,8 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Tensor:
     """
     arguments.one_of("reduction", reduction, ("mean", "sum"))
     logits = logits if type(logits) is Tensor else _tensor(logits)
+    if type(logits.data) is not _ndarray:
+        return _cross_entropy_of_library(logits, targets, reduction)
     targets = targets if type(targets) is _ndarray else np.asarray(targets.data if isinstance(targets, Tensor)
                                                                     else targets)
     _check_targets(logits.data, targets)
@@ -675,6 +720,46 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Tensor:
 
 
 softmax_cross_entropy = cross_entropy  # the same function, under the name DeZero's readers know
+
+
+def _cross_entropy_of_library(logits: Tensor, targets, reduction: str) -> Tensor:
+    """`cross_entropy` of logits held by another library: the targets in that library too (a list of labels
+    is turned into one; a numpy array is another library, a TypeError). Lazy (Dask) labels are not
+    read to check their range: that would compute them."""
+    data = logits.data
+    targets = targets.data if isinstance(targets, Tensor) else targets
+    if isinstance(targets, (list, tuple)):
+        targets = array_library.asarray_like(np.asarray(targets), data)
+    if array_library.namespace_or_none(targets) is None:
+        raise TypeError(f"cross_entropy: targets must be an array (or a list) of labels or one-hot rows, "
+                        f"got {arguments.shown(targets)}")
+    if type(targets) is not type(data):
+        array_library.check_one_library("cross_entropy", (data, targets))
+    kind = array_library.kind(targets.dtype)
+    shape, expected = tuple(targets.shape), tuple(logits.shape)
+    if logits.ndim == 0:
+        raise ValueError("cross_entropy: logits need a class axis (the last one); got a 0-d tensor")
+    if kind in "iu":
+        if shape != expected[:-1]:
+            raise ValueError(f"cross_entropy: integer labels of shape {shape} do not match logits of shape "
+                             f"{expected}: expected one label per sample, shape {expected[:-1]}")
+        if not type(targets).__module__.startswith("dask") and array_library.size(targets):
+            xp = array_library.namespace(targets)
+            low, high = int(xp.min(targets)), int(xp.max(targets))
+            if low < 0 or high >= expected[-1]:
+                raise ValueError(f"cross_entropy: labels must lie in [0, {expected[-1]}) for logits of shape "
+                                 f"{expected}; got labels from {low} to {high}")
+    elif kind == "f":
+        if shape != expected:
+            raise ValueError(f"cross_entropy: targets of shape {shape} do not match logits of shape "
+                             f"{expected}: one-hot targets have the logits' shape")
+        if targets.dtype != data.dtype:
+            targets = array_library.astype(targets, data.dtype)
+    else:
+        raise TypeError(f"cross_entropy: targets must be integer labels or float one-hot rows, "
+                        f"not an array of {targets.dtype}")
+    loss = _apply(tensor_ops.cross_entropy, (logits,), {"targets": targets})
+    return loss if reduction == "mean" else loss * float(math.prod(expected[:-1]))
 
 
 def _check_targets(logits: np.ndarray, targets: np.ndarray) -> None:
@@ -749,7 +834,7 @@ def accumulate_gradients(root: Tensor, seed: np.ndarray) -> None:
             if contribution.shape != target.shape:
                 contribution = fit(contribution, target.shape)
             if contribution.dtype is not target.dtype:  # (`is`: the cheap test, right nearly always)
-                contribution = contribution.astype(target.dtype, copy=False)
+                contribution = array_library.astype(contribution, target.dtype)
             if anomaly:
                 _check_finite(contribution, f"the backward pass of {_describe(node)} into {_describe(parent)}")
             if parent._op is None:  # a leaf: its gradient goes straight into .grad
@@ -779,15 +864,19 @@ def _store_grad(node: Tensor, g, stored: set) -> None:
     """
     if node.grad is not None:
         total = node.grad + g
-        node.grad = total if type(total) is _ndarray else np.asarray(total)  # 0-d arithmetic gives a scalar
-        return
+        node.grad = total if type(total) is _ndarray or not isinstance(total, _NUMBERS) else np.asarray(total)
+        return  # (0-d numpy arithmetic gives a scalar)
     if type(g) is not _ndarray or g.base is not None or id(g) in stored:
-        g = np.array(g, dtype=node.data.dtype)
+        # a copy; for another library always, since there is no telling whether g is a view of another array
+        g = array_library.copy(g, node.data.dtype) if not isinstance(g, _NUMBERS) else \
+            np.array(g, dtype=node.data.dtype)
     stored.add(id(g))
     node.grad = g
 
 
 def _seed(root: Tensor, gradient) -> np.ndarray:
+    if type(root.data) is not _ndarray:
+        return _seed_of_library(root, gradient)
     if gradient is None:
         if root.data.size != 1:
             raise ValueError(f"backward() on a tensor of shape {root.shape} needs a gradient of that shape, "
@@ -803,12 +892,39 @@ def _seed(root: Tensor, gradient) -> np.ndarray:
     return seed
 
 
+def _seed_of_library(root: Tensor, gradient):
+    """`_seed` for a tensor of another library: the seed is an array of that library, on its device."""
+    data = root.data
+    xp = array_library.namespace(data)
+    if gradient is None:
+        if array_library.size(data) != 1:
+            raise ValueError(f"backward() on a tensor of shape {root.shape} needs a gradient of that shape; only "
+                             f"a one-element tensor (a loss) is seeded with 1 by default")
+        return xp.ones(tuple(data.shape), dtype=data.dtype, device=array_library.device(data))
+    gradient = gradient.data if isinstance(gradient, Tensor) else gradient
+    if isinstance(gradient, (list, tuple, int, float)):
+        gradient = array_library.asarray_like(np.asarray(gradient), data)
+    if type(gradient) is not type(data):
+        array_library.check_one_library("backward()", (data, gradient))
+    if tuple(gradient.shape) != tuple(root.shape):
+        raise ValueError(f"backward(): the gradient has shape {tuple(gradient.shape)} but the tensor has shape "
+                         f"{tuple(root.shape)}; they must match")
+    return array_library.copy(gradient, data.dtype)
+
+
 # --- turning arguments into tensors -------------------------------------------------------
 
 def _as_array(data, dtype) -> np.ndarray:
-    """A private floating-point copy of `data`: float64 unless `data` is already floating or dtype says otherwise."""
+    """A private floating-point copy of `data`: float64 unless `data` is already floating or dtype says otherwise.
+
+    An array of another library (torch, CuPy, Dask, array-api-strict) stays in its library and on its device.
+    """
     if isinstance(data, Tensor):
         data = data.data
+    if type(data) is not _ndarray and not isinstance(data, (list, tuple, int, float, np.generic)):
+        xp = array_library.namespace_or_none(data)
+        if xp is not None and xp is not np:
+            return _as_library_array(xp, data, dtype)
     if dtype is not None:
         dtype = arguments.floating_dtype("dtype", dtype)
     try:
@@ -822,14 +938,48 @@ def _as_array(data, dtype) -> np.ndarray:
     raise TypeError(f"Tensor holds real numbers, not {type(data).__name__} of {array.dtype}: {data!r}")
 
 
-def _constant(value, dtype):
-    """The other operand of ``t + value``: a number takes the tensor's dtype, an array keeps its own."""
+def _as_library_array(xp, data, dtype):
+    """`_as_array` for an array of another library: a copy of floating dtype, in that library, on its device.
+
+    `dtype` may be spelled as for numpy (np.float32, "float32") or be the library's own (torch.float32).
+    """
+    if dtype is not None:
+        try:
+            dtype = arguments.floating_dtype("dtype", dtype)
+        except TypeError:
+            try:
+                floating = array_library.kind(dtype) == "f"
+            except TypeError:
+                floating = False
+            if not floating:
+                raise
+    elif array_library.kind(data.dtype) == "f":
+        return array_library.copy(data)
+    elif array_library.kind(data.dtype) in "iub":
+        dtype = np.float64
+    else:
+        raise TypeError(f"Tensor holds real numbers, not {array_library.library_name(data)} arrays of {data.dtype}")
+    return array_library.copy(data, dtype)
+
+
+def _constant(value, like):
+    """The other operand of ``t + value``: a number takes the tensor's dtype, an array keeps its own.
+
+    `like` is the tensor's array: a number or a list becomes an array of its library, on its device.
+    """
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (int, float, np.integer, np.floating)):  # weak, as in PyTorch: float32 * 2.0 is float32
-        return Tensor._leaf(np.asarray(value, dtype=dtype))
+        if type(like) is _ndarray:
+            return Tensor._leaf(np.asarray(value, dtype=like.dtype))
+        return Tensor._leaf(array_library.asarray_like(value, like, like.dtype))
     if isinstance(value, (np.ndarray, list, tuple)):
-        return Tensor._leaf(_as_array(value, None))
+        array = _as_array(value, None)
+        if isinstance(value, np.ndarray) or type(like) is _ndarray:
+            return Tensor._leaf(array)  # (a numpy array beside another library's: `_binary_method` refuses it)
+        return Tensor._leaf(array_library.asarray_like(array, like))
+    if array_library.namespace_or_none(value) is not None:
+        return Tensor._leaf(_as_array(value, None))  # an array of a library: its own (mixing is refused after)
     return NotImplemented
 
 
@@ -843,7 +993,10 @@ def _axis(axis):
 
 
 def _index(index):
-    """Tensors inside an index are replaced by their arrays (indexing is not differentiated w.r.t. the index)."""
+    """Tensors inside an index are replaced by their arrays (indexing is not differentiated w.r.t. the index).
+
+    Any array may index a tensor of any library: `autograd.array_library.gather` reads it as numpy would.
+    """
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, tuple):
@@ -854,14 +1007,14 @@ def _index(index):
 # --- messages -----------------------------------------------------------------------------
 
 def _shape_error(op: tensor_ops.TensorPrimitive, inputs: tuple, error: Exception) -> ValueError:
-    shapes = " and ".join(str(t.shape) for t in inputs)
+    shapes = " and ".join(str(tuple(t.shape)) for t in inputs)  # (torch's shapes print as torch.Size)
     return ValueError(f"{op.name} ({op.expression}) cannot combine shapes {shapes}: {error}")
 
 
 def _describe(node: Tensor) -> str:
     name = f"'{node.label}'" if node.label else "a tensor"
     made_by = f"made by {node._op.expression}" if node._op else "a leaf"
-    return f"{name} ({made_by}, shape {node.shape})"
+    return f"{name} ({made_by}, shape {tuple(node.shape)})"
 
 
 def _describe_all(inputs) -> str:
@@ -870,6 +1023,8 @@ def _describe_all(inputs) -> str:
 
 def _check_finite(array, what: str) -> None:
     """`modes.check_finite` for arrays: raise at the first nan or inf, saying how many there are."""
+    if not array_library.is_numpy(array):
+        array = array_library.to_numpy(array)  # (detect_anomaly: reads the values, a Dask array is computed)
     finite = np.isfinite(array)
     if not finite.all():
         bad = np.asarray(array)[~finite]

@@ -1,8 +1,8 @@
 """The one table of tensor primitives: forward values and vector-Jacobian products.
 
 This is `autograd.ops` for arrays. Each operation on `Tensor`s is written
-down here exactly once: how to compute its value with numpy, and how to carry
-a gradient back through it. The `Tensor` class (`autograd.tensor`) only
+down here exactly once: how to compute its value, and how to carry a
+gradient back through it. The `Tensor` class (`autograd.tensor`) only
 looks rows up in this table, and the property tests walk the table, so a
 primitive added here is tested the day it is added.
 
@@ -33,12 +33,28 @@ So a row of the table holds, for each input ``i``, a function
 ``vjps[i](g, out, *inputs, **params)`` returning dL/d input_i. It receives
 the upstream gradient ``g``, the primitive's own output ``out`` (several
 derivatives are cheapest written with it, as in tanh) and the inputs as
-numpy arrays; ``params`` are the non-differentiable arguments (an axis, a
+arrays; ``params`` are the non-differentiable arguments (an axis, a
 shape, an index). A VJP never writes into ``g``, ``out`` or the inputs: the
 same ``g`` may be handed to several inputs. (One exception, taken by the
 backward pass itself: when it owns ``g`` -- nothing else holds that array
 -- a one-input elementwise row multiplies its partial into ``g`` in place,
 the same numbers without a new array; see `TensorPrimitive.backward`.)
+
+Any array library
+-----------------
+The rows are written against the array API standard: ``xp =
+namespace(array)`` is the module whose functions take the array (numpy for
+numpy arrays; `autograd.array_library` finds it, once per array type), and a
+row calls ``xp.exp(x)``, ``xp.sum(x, axis=...)``, ``xp.matmul(a, b)``. So one
+table serves numpy, PyTorch, CuPy, Dask and array-api-strict. A VJP takes
+``xp`` from ``g``, never from an input, since an input's values may have been
+freed (`autograd.modes.free_unneeded`). Where numpy has a faster way than
+the standard -- ``np.dot`` for 2-D products, writing into a fresh array
+(``out=``, ``+=``), ``ufunc.reduce`` without its Python wrapper, the
+``x @ W + b`` fusion -- the numpy path keeps it, behind a ``type(x) is
+ndarray`` test, and every other library takes the plain standard call.
+Where the standard lacks something (indexing with numpy's full meaning and
+its scatter-add), `autograd.array_library` fills the gap.
 
 Broadcasting
 ------------
@@ -62,6 +78,8 @@ import numpy as np
 
 from autograd import elementary as F
 from autograd import ops as scalar_ops
+from autograd.array_library import check_one_library, device, gather, kind, namespace, scatter_add
+from autograd.array_library import reshape as reshaped
 
 __all__: list[str] = []  # the tensor table: reached through Tensor's methods
 
@@ -177,6 +195,7 @@ def _needs_of_formulas(op: scalar_ops.Primitive) -> tuple:
 
 # --- the one helper that knows about broadcasting ---------------------------------
 
+_ndarray = np.ndarray
 _add_reduce, _maximum_reduce = np.add.reduce, np.maximum.reduce
 
 
@@ -195,14 +214,17 @@ def sum_to_shape(gradient: np.ndarray, shape: tuple) -> np.ndarray:
     """
     if gradient.shape == shape:
         return gradient
+    numpy = type(gradient) is _ndarray
+    xp = np if numpy else namespace(gradient)
     leading = gradient.ndim - len(shape)
     if leading:  # (np.add.reduce is ndarray.sum without its Python wrapper: the bias's gradient, every step)
-        gradient = _add_reduce(gradient, axis=0 if leading == 1 else tuple(range(leading)))
+        axes = 0 if leading == 1 else tuple(range(leading))
+        gradient = _add_reduce(gradient, axis=axes) if numpy else xp.sum(gradient, axis=axes)
         if gradient.shape == shape:  # a bias: (N, C) -> (C,)
             return gradient
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
     if stretched:
-        gradient = gradient.sum(axis=stretched, keepdims=True)
+        gradient = xp.sum(gradient, axis=stretched, keepdims=True)
     return gradient
 
 
@@ -218,7 +240,7 @@ def _restore_reduced_axes(array, axis, ndim: int, keepdims: bool):
     """Put back the axes a reduction removed (as size 1), so `array` broadcasts against its input."""
     if keepdims:
         return array
-    return np.expand_dims(array, _reduced_axes(axis, ndim))
+    return namespace(array).expand_dims(array, axis=_reduced_axes(axis, ndim))
 
 
 # --- elementwise primitives: the scalar table, applied to every element ----------
@@ -227,7 +249,7 @@ def _restore_reduced_axes(array, axis, ndim: int, keepdims: bool):
 # its Jacobian is diagonal and its VJP is g times the scalar partial
 # derivative, evaluated elementwise: dL/dx = g * (1 - tanh(x)^2). The partials
 # are written once, in `autograd.ops`, with operators and `F` functions that
-# work on arrays as on floats; only the forward values are numpy's here.
+# work on arrays (of any library) as on floats; only the forward values are written here.
 
 def _times(g, d):
     """g * d, without multiplying by the constant 1 or -1 of add's and sub's partials."""
@@ -236,6 +258,18 @@ def _times(g, d):
             return g
         if d == -1.0:
             return -g
+    elif type(d) is not _ndarray and type(g) is not _ndarray:
+        return _times_mask(g, d)
+    return g * d
+
+
+def _times_mask(g, d):
+    """g * d for arrays of another library; a 0/1 mask (relu's x > 0) as numbers first.
+
+    (The standard has no arithmetic on booleans: array-api-strict refuses g * mask.)
+    """
+    if hasattr(d, "dtype") and kind(d.dtype) == "b":
+        d = namespace(d).astype(d, g.dtype)
     return g * d
 
 
@@ -251,26 +285,48 @@ def _times_text(formula: str) -> str:
 
 
 def elementwise(op: scalar_ops.Primitive, forward: Callable) -> TensorPrimitive:
-    """The tensor version of scalar primitive `op`, with numpy's `forward` for its value."""
+    """The tensor version of scalar primitive `op`, with `forward` (on arrays of any library) for its value."""
     return TensorPrimitive(op.name, op.symbol, op.expression, forward, (),
                            tuple(_times_text(f) for f in op.formulas), scalar=op)
 
 
-add = elementwise(scalar_ops.add, np.add)
-sub = elementwise(scalar_ops.sub, np.subtract)
-mul = elementwise(scalar_ops.mul, np.multiply)
-div = elementwise(scalar_ops.div, np.divide)
-pow = elementwise(scalar_ops.pow, np.power)  # noqa: A001 - the table's name for a ** b
-neg = elementwise(scalar_ops.neg, np.negative)
-exp = elementwise(scalar_ops.exp, np.exp)
-log = elementwise(scalar_ops.log, np.log)
-sqrt = elementwise(scalar_ops.sqrt, np.sqrt)
-tanh = elementwise(scalar_ops.tanh, np.tanh)
+def _standard(name: str) -> Callable:
+    """The elementwise function `name` of the array's own library: numpy's ufunc itself on numpy arrays."""
+    numpy_function = getattr(np, name)
+
+    def forward(x):
+        if type(x) is _ndarray:
+            return numpy_function(x)
+        return getattr(namespace(x), name)(x)
+
+    forward.__name__ = forward.__qualname__ = name
+    return forward
+
+
+def _relu(x):
+    """max(x, 0): nan stays nan (a maximum, not a comparison)."""
+    if type(x) is _ndarray:
+        return np.maximum(x, 0)
+    return namespace(x).maximum(x, 0.0)
+
+
+# The arithmetic operators are every library's own (the standard defines them on arrays);
+# the functions are looked up in the array's namespace.
+add = elementwise(scalar_ops.add, operator.add)
+sub = elementwise(scalar_ops.sub, operator.sub)
+mul = elementwise(scalar_ops.mul, operator.mul)
+div = elementwise(scalar_ops.div, operator.truediv)
+pow = elementwise(scalar_ops.pow, operator.pow)  # noqa: A001 - the table's name for a ** b
+neg = elementwise(scalar_ops.neg, operator.neg)
+exp = elementwise(scalar_ops.exp, _standard("exp"))
+log = elementwise(scalar_ops.log, _standard("log"))
+sqrt = elementwise(scalar_ops.sqrt, _standard("sqrt"))
+tanh = elementwise(scalar_ops.tanh, _standard("tanh"))
 sigmoid = elementwise(scalar_ops.sigmoid, F.sigmoid)
-relu = elementwise(scalar_ops.relu, lambda x: np.maximum(x, 0))
-abs = elementwise(scalar_ops.abs, np.abs)  # noqa: A001 - the table's name for |x|
-sin = elementwise(scalar_ops.sin, np.sin)
-cos = elementwise(scalar_ops.cos, np.cos)
+relu = elementwise(scalar_ops.relu, _relu)
+abs = elementwise(scalar_ops.abs, _standard("abs"))  # noqa: A001 - the table's name for |x|
+sin = elementwise(scalar_ops.sin, _standard("sin"))
+cos = elementwise(scalar_ops.cos, _standard("cos"))
 
 
 def power(n: float) -> TensorPrimitive:
@@ -290,16 +346,29 @@ def _power(n: float) -> TensorPrimitive:
 
 def _clip_vjp(g, out, x, low, high):
     """The gradient passes where low <= x <= high (where clip is the identity), as in PyTorch."""
-    inside = np.ones(x.shape, dtype=bool)
-    if low is not None:
-        inside &= x >= low
+    if type(x) is _ndarray:
+        inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return g * inside
+    if low is None and high is None:
+        return g
+    inside = (x >= low) if low is not None else None
     if high is not None:
-        inside &= x <= high
-    return g * inside
+        inside = (x <= high) if inside is None else inside & (x <= high)
+    return _times_mask(g, inside)
 
 
-clip = TensorPrimitive("clip", "clip", "clip(x, low, high)", lambda x, low, high: np.clip(x, low, high),
-                       (_clip_vjp,), ("g * (low <= x <= high)",), needs=(0,))
+def _clip(x, low, high):
+    if type(x) is not _ndarray and low is None and high is None:
+        return x * 1.0  # (numpy refuses a clip without bounds; a library's clip may return x itself)
+    return namespace(x).clip(x, low, high)
+
+
+clip = TensorPrimitive("clip", "clip", "clip(x, low, high)", _clip, (_clip_vjp,), ("g * (low <= x <= high)",),
+                       needs=(0,))
 
 
 # --- matrix product ---------------------------------------------------------------
@@ -312,33 +381,35 @@ clip = TensorPrimitive("clip", "clip", "clip(x, low, high)", lambda x, low, high
 # and `sum_to_shape` folds the batch axes back.
 
 def _matmul(a, b):
-    if a.ndim == 2 and b.ndim == 2:
+    if type(a) is _ndarray and a.ndim == 2 and b.ndim == 2:
         return np.dot(a, b)
-    return np.matmul(a, b)
+    return namespace(a).matmul(a, b)
 
 
-def _as_matrices(g, a, b):
+def _as_matrices(xp, g, a, b):
     """a, b and g with numpy's promotion of 1-D operands written out: (..., n, k), (..., k, m), (..., n, m)."""
     if b.ndim == 1:
-        b, g = b[:, None], np.expand_dims(g, -1)
+        b, g = xp.expand_dims(b, axis=-1), xp.expand_dims(g, axis=-1)
     if a.ndim == 1:
-        a, g = a[None, :], np.expand_dims(g, -2)
+        a, g = xp.expand_dims(a, axis=0), xp.expand_dims(g, axis=-2)
     return g, a, b
 
 
 def _matmul_vjp_a(g, out, a, b, bias=None):  # (bias: affine's third input, which changes nothing here)
-    if a.ndim == 2 and b.ndim == 2:
+    if type(g) is _ndarray and a.ndim == 2 and b.ndim == 2:
         return np.dot(g, b.T)
-    g2, _, b2 = _as_matrices(g, a, b)
-    grad = np.matmul(g2, np.swapaxes(b2, -1, -2))   # (..., n, k)
+    xp = namespace(g)
+    g2, _, b2 = _as_matrices(xp, g, a, b)
+    grad = xp.matmul(g2, xp.matrix_transpose(b2))   # (..., n, k)
     return grad[..., 0, :] if a.ndim == 1 else grad
 
 
 def _matmul_vjp_b(g, out, a, b, bias=None):
-    if a.ndim == 2 and b.ndim == 2:
+    if type(g) is _ndarray and a.ndim == 2 and b.ndim == 2:
         return np.dot(a.T, g)
-    g2, a2, _ = _as_matrices(g, a, b)
-    grad = np.matmul(np.swapaxes(a2, -1, -2), g2)   # (..., k, m)
+    xp = namespace(g)
+    g2, a2, _ = _as_matrices(xp, g, a, b)
+    grad = xp.matmul(xp.matrix_transpose(a2), g2)   # (..., k, m)
     return grad[..., 0] if b.ndim == 1 else grad
 
 
@@ -347,8 +418,12 @@ matmul = TensorPrimitive("matmul", "@", "A @ B", _matmul, (_matmul_vjp_a, _matmu
 
 
 def _affine(x, W, b):
-    """x @ W + b, adding b in place into the fresh product; b may not make the result larger."""
+    """x @ W + b, adding b in place into the fresh product (numpy); b may not make the result larger."""
     out = _matmul(x, W)
+    if type(out) is not _ndarray:  # another library: no writing into arrays (a Dask array cannot be written)
+        if tuple(np.broadcast_shapes(tuple(out.shape), tuple(b.shape))) != tuple(out.shape):
+            raise ValueError(f"the bias (shape {tuple(b.shape)}) must broadcast to x @ W (shape {tuple(out.shape)})")
+        return out + b
     if b.dtype is out.dtype and b.shape == out.shape[-1:]:  # a layer's bias, one per output: the usual case
         out += b
         return out
@@ -372,34 +447,46 @@ affine = TensorPrimitive("affine", "affine", "x @ W + b", _affine,
 # --- reductions -------------------------------------------------------------------
 
 def _sum_vjp(g, out, x, axis, keepdims):
-    return np.broadcast_to(_restore_reduced_axes(g, axis, x.ndim, keepdims), x.shape)
+    return namespace(g).broadcast_to(_restore_reduced_axes(g, axis, x.ndim, keepdims), tuple(x.shape))
 
 
 def _mean_vjp(g, out, x, axis, keepdims):
     count = math.prod(x.shape[a] for a in _reduced_axes(axis, x.ndim))
-    return np.broadcast_to(_restore_reduced_axes(g, axis, x.ndim, keepdims) / builtins.max(count, 1), x.shape)
+    return namespace(g).broadcast_to(_restore_reduced_axes(g, axis, x.ndim, keepdims) / builtins.max(count, 1),
+                                     tuple(x.shape))
 
 
 def _extremum_vjp(g, out, x, axis, keepdims):
     """The gradient goes to the elements equal to the max (or min), shared equally between ties."""
     out = _restore_reduced_axes(out, axis, x.ndim, keepdims)
     g = _restore_reduced_axes(g, axis, x.ndim, keepdims)
-    winners = x == out
-    return g * winners / winners.sum(axis=axis, keepdims=True, dtype=x.dtype)
+    if type(x) is _ndarray:
+        winners = x == out
+        return g * winners / winners.sum(axis=axis, keepdims=True, dtype=x.dtype)
+    xp = namespace(g)
+    winners = xp.astype(x == out, x.dtype)
+    return g * winners / xp.sum(winners, axis=axis, keepdims=True)
+
+
+def _reduction(name: str) -> Callable:
+    """The reduction `name` (sum, mean, max, min) of the array's own library, over `axis`."""
+    def forward(x, axis, keepdims):
+        return getattr(namespace(x), name)(x, axis=axis, keepdims=keepdims)
+
+    forward.__name__ = forward.__qualname__ = name
+    return forward
 
 
 sum = TensorPrimitive("sum", "sum", "sum(x)",  # noqa: A001 - the table's name for a sum
-                      lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
-                      (_sum_vjp,), ("g, copied along the summed axes",), needs=())
+                      _reduction("sum"), (_sum_vjp,), ("g, copied along the summed axes",), needs=())
 mean = TensorPrimitive("mean", "mean", "mean(x)",
-                       lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
-                       (_mean_vjp,), ("g / n, copied along the averaged axes",), needs=())
+                       _reduction("mean"), (_mean_vjp,), ("g / n, copied along the averaged axes",), needs=())
 max = TensorPrimitive("max", "max", "max(x)",  # noqa: A001 - the table's name for a maximum
-                      lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
-                      (_extremum_vjp,), ("g where x == max(x), shared between ties",), needs=(0, "out"))
+                      _reduction("max"), (_extremum_vjp,), ("g where x == max(x), shared between ties",),
+                      needs=(0, "out"))
 min = TensorPrimitive("min", "min", "min(x)",  # noqa: A001 - the table's name for a minimum
-                      lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
-                      (_extremum_vjp,), ("g where x == min(x), shared between ties",), needs=(0, "out"))
+                      _reduction("min"), (_extremum_vjp,), ("g where x == min(x), shared between ties",),
+                      needs=(0, "out"))
 
 
 # --- moving elements around -------------------------------------------------------
@@ -410,46 +497,74 @@ def _is_basic_index(index) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
 
 
+def _getitem(x, index):
+    if type(x) is _ndarray:
+        return x[index]
+    return gather(x, index, _is_basic_index(index))  # numpy's meaning of the index, on any library
+
+
 def _getitem_vjp(g, out, x, index):
     """Scatter g back where the elements came from. An element picked twice gets both
-    contributions: ``np.add.at`` adds at repeated indices where ``grad[index] = g`` would overwrite."""
-    grad = np.zeros(x.shape, dtype=np.result_type(x.dtype, g.dtype))  # (dtypes: x's values are not needed)
-    if _is_basic_index(index):
-        grad[index] = g
-    else:
-        np.add.at(grad, index, g)
-    return grad
+    contributions: ``np.add.at`` adds at repeated indices where ``grad[index] = g`` would overwrite
+    (`autograd.array_library.scatter_add`: the standard has no add.at)."""
+    if type(g) is _ndarray:
+        grad = np.zeros(x.shape, dtype=np.result_type(x.dtype, g.dtype))  # (dtypes: x's values are not needed)
+        if _is_basic_index(index):
+            grad[index] = g
+        else:
+            np.add.at(grad, index, g)
+        return grad
+    return scatter_add(x.shape, namespace(g).result_type(x.dtype, g.dtype), index, g, _is_basic_index(index))
 
 
 def _inverse_permutation(axes, ndim):
     axes = tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
-    return tuple(np.argsort(axes))
+    return tuple(sorted(range(ndim), key=axes.__getitem__))
+
+
+def _transpose(x, axes):
+    return namespace(x).permute_dims(x, tuple(range(x.ndim))[::-1] if axes is None else axes)
 
 
 def _concatenate_vjp(g, out, *inputs, index, axis):
     """Input i's gradient is its own slab of g, along the joining axis."""
     axis %= out.ndim
     start = builtins.sum(x.shape[axis] for x in inputs[:index])
-    return g[(slice(None),) * axis + (slice(start, start + inputs[index].shape[axis]),)]
+    return g[(slice(None),) * axis + (slice(start, start + inputs[index].shape[axis]), Ellipsis)]
 
 
 def _stack_vjp(g, out, *inputs, index, axis):
     """Input i's gradient is slice i of g, along the new axis."""
-    return g[(slice(None),) * (axis % out.ndim) + (index,)]
+    return g[(slice(None),) * (axis % out.ndim) + (index, Ellipsis)]  # (... : the standard wants every axis said)
 
 
-reshape = TensorPrimitive("reshape", "reshape", "reshape(x)", lambda x, shape: np.reshape(x, shape),
-                          (lambda g, out, x, shape: g.reshape(x.shape),), ("g reshaped to x's shape",), needs=())
-transpose = TensorPrimitive("transpose", "T", "transpose(x)", lambda x, axes: np.transpose(x, axes),
-                            (lambda g, out, x, axes: np.transpose(g, _inverse_permutation(axes, x.ndim)),),
+def _joined(name: str) -> Callable:
+    """concat or stack of the arrays' own library, after checking that they share one (the only variadic rows)."""
+    def forward(*inputs, axis):
+        first = type(inputs[0])
+        if not all(type(x) is first for x in inputs):
+            check_one_library(name, inputs)
+        return getattr(namespace(inputs[0]), name)(inputs, axis=axis)
+
+    forward.__name__ = forward.__qualname__ = name
+    return forward
+
+
+def _reshape(x, shape):
+    return np.reshape(x, shape) if type(x) is _ndarray else reshaped(x, shape)
+
+
+reshape = TensorPrimitive("reshape", "reshape", "reshape(x)", _reshape,
+                          (lambda g, out, x, shape: _reshape(g, tuple(x.shape)),),
+                          ("g reshaped to x's shape",), needs=())
+transpose = TensorPrimitive("transpose", "T", "transpose(x)", _transpose,
+                            (lambda g, out, x, axes: namespace(g).permute_dims(g, _inverse_permutation(axes, x.ndim)),),
                             ("g with the axes permuted back",), needs=())
-getitem = TensorPrimitive("getitem", "[]", "x[index]", lambda x, index: x[index],
+getitem = TensorPrimitive("getitem", "[]", "x[index]", _getitem,
                           (_getitem_vjp,), ("zeros, with g added at x[index]",), needs=())
-concatenate = TensorPrimitive("concatenate", "concat", "concatenate(x_1, ..., x_n)",
-                              lambda *inputs, axis: np.concatenate(inputs, axis=axis),
+concatenate = TensorPrimitive("concatenate", "concat", "concatenate(x_1, ..., x_n)", _joined("concat"),
                               (_concatenate_vjp,), ("g sliced back into the pieces",), variadic=True, needs=())
-stack = TensorPrimitive("stack", "stack", "stack(x_1, ..., x_n)",
-                        lambda *inputs, axis: np.stack(inputs, axis=axis),
+stack = TensorPrimitive("stack", "stack", "stack(x_1, ..., x_n)", _joined("stack"),
                         (_stack_vjp,), ("g[..., i, ...] for input i",), variadic=True, needs=())
 
 
@@ -459,19 +574,39 @@ stack = TensorPrimitive("stack", "stack", "stack(x_1, ..., x_n)",
 # unchanged (it cancels in the ratio) and keeps exp from overflowing.
 
 def _softmax(x, axis):
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    e /= e.sum(axis=axis, keepdims=True)
-    return e
+    xp = namespace(x)
+    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    if type(e) is _ndarray:  # (into the fresh array)
+        e /= e.sum(axis=axis, keepdims=True)
+        return e
+    return e / xp.sum(e, axis=axis, keepdims=True)
 
 
 def _log_softmax(x, axis):
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    xp = namespace(x)
+    shifted = x - xp.max(x, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
 def _rows(array):
     """The samples of an (..., C) array as the rows of a 2-D (N, C) view."""
-    return array if array.ndim == 2 else array.reshape(-1, array.shape[-1])
+    return array if array.ndim == 2 else namespace(array).reshape(array, (-1, array.shape[-1]))
+
+
+def _one_hot(labels, classes: int, like):
+    """Integer labels (any shape) as one-hot rows of `like`'s dtype, (N, classes), in labels' library.
+
+    For the libraries other than numpy, cross-entropy picks each row's label
+    with these rows (a product and a sum, in the standard) where numpy indexes
+    ``shifted[rows, labels]`` (advanced indexing beyond the standard; Dask has
+    no take_along_axis).
+    """
+    xp = namespace(labels)
+    flat = xp.reshape(labels, (-1, 1))
+    columns = xp.reshape(xp.arange(classes, dtype=labels.dtype, device=device(labels)), (1, classes))
+    return xp.astype(flat == columns, like.dtype)
+
+
 
 
 _row_numbers: dict[int, np.ndarray] = {}
@@ -500,6 +635,8 @@ def _cross_entropy(logits, targets):
     The softmax itself, exp(s) / sum(exp(s)), is what the VJP needs: it is
     returned as the saved value, so the backward pass does not compute it again.
     """
+    if type(logits) is not _ndarray:
+        return _cross_entropy_any(logits, targets)
     rows = _rows(logits)  # (the reductions as ufunc.reduce: ndarray.max and .sum without their Python wrappers)
     shifted = rows - _maximum_reduce(rows, axis=1, keepdims=True)
     exps = np.exp(shifted)
@@ -515,8 +652,33 @@ def _cross_entropy(logits, targets):
     return loss, exps
 
 
+def _cross_entropy_any(logits, targets):
+    """`_cross_entropy` in the standard's words: integer labels become one-hot rows, and nothing is
+    written into an array (nor read back: a Dask loss stays lazy)."""
+    xp = namespace(logits)
+    rows = _rows(logits)
+    shifted = rows - xp.max(rows, axis=1, keepdims=True)
+    exps = xp.exp(shifted)
+    sums = xp.sum(exps, axis=1, keepdims=True)
+    samples = rows.shape[0]
+    if kind(targets.dtype) in "iu":
+        targets = _one_hot(targets, rows.shape[1], rows)
+    else:
+        targets = xp.reshape(targets, tuple(rows.shape))
+    loss = (xp.sum(xp.sum(targets, axis=1, keepdims=True) * xp.log(sums)) - xp.sum(targets * shifted)) / samples
+    return loss, exps / sums
+
+
 def _cross_entropy_vjp(g, out, logits, targets, saved):
     """d loss / d logits = (softmax(logits) * sum_c t_c - t) / N: for one-hot rows, (p - t) / N."""
+    if type(saved) is not _ndarray:  # another library: g stays an array (float(g) would compute a Dask loss)
+        xp = namespace(saved)
+        samples = saved.shape[0]
+        scale = g / builtins.max(samples, 1)
+        targets = _one_hot(targets, saved.shape[1], saved) if kind(targets.dtype) in "iu" else \
+            xp.reshape(targets, tuple(saved.shape))
+        grad = (saved * xp.sum(targets, axis=1, keepdims=True) - targets) * scale
+        return grad if logits.ndim == 2 else xp.reshape(grad, tuple(logits.shape))
     samples = len(saved)
     scale = float(g) / builtins.max(samples, 1)  # a Python float: float32 stays float32
     if targets.dtype.kind in "iu":
@@ -528,11 +690,19 @@ def _cross_entropy_vjp(g, out, logits, targets, saved):
     return grad if logits.ndim == 2 else grad.reshape(logits.shape)
 
 
-softmax = TensorPrimitive("softmax", "softmax", "softmax(x)", _softmax,
-                          (lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+def _softmax_vjp(g, out, x, axis):
+    xp = namespace(g)
+    return out * (g - xp.sum(g * out, axis=axis, keepdims=True))
+
+
+def _log_softmax_vjp(g, out, x, axis):
+    xp = namespace(g)
+    return g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True)
+
+
+softmax = TensorPrimitive("softmax", "softmax", "softmax(x)", _softmax, (_softmax_vjp,),
                           ("softmax(x) * (g - sum(g * softmax(x)))",), needs=("out",))
-log_softmax = TensorPrimitive("log_softmax", "log_softmax", "log_softmax(x)", _log_softmax,
-                              (lambda g, out, x, axis: g - np.exp(out) * g.sum(axis=axis, keepdims=True),),
+log_softmax = TensorPrimitive("log_softmax", "log_softmax", "log_softmax(x)", _log_softmax, (_log_softmax_vjp,),
                               ("g - softmax(x) * sum(g)",), needs=("out",))
 cross_entropy = TensorPrimitive("cross_entropy", "CE", "cross_entropy(logits, targets)", _cross_entropy,
                                 (_cross_entropy_vjp,), ("g * (softmax(logits) - onehot(targets)) / N",), saves=True,

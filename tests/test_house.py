@@ -90,7 +90,7 @@ def test_editors_are_told_of_every_method_the_table_installs():
 
 ENGINE = {"autograd.arguments", "autograd.elementary", "autograd.expression", "autograd.ops", "autograd.value",
           "autograd.dual", "autograd.graph", "autograd.tensor_ops", "autograd.tensor", "autograd.comparisons",
-          "autograd.functional", "autograd.modes", "autograd.scopes"}
+          "autograd.functional", "autograd.modes", "autograd.scopes", "autograd.array_library"}
 """The engine, flat at the top of the package. (autograd.functions, autograd.viz and autograd.stepper
 are old public addresses, and optim.py and data.py sit on the engine like nn/: none of them is engine.)"""
 

@@ -73,7 +73,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from autograd.compile.program import Compiled, Program, literal  # noqa: F401 - literal: for the tests
-from autograd.compile.tensor_program import CompiledTensor, TensorProgram
+from autograd.compile.tensor_program import CompiledTensor, TensorProgram, refuse_other_libraries
 from autograd.tensor import Tensor
 
 __all__ = ["compile", "Compiled", "Program", "CompiledTensor", "TensorProgram"]
@@ -98,6 +98,9 @@ def compile(f: Callable, example_args: Sequence, *, reuse_slots: bool = True,  #
     ``reuse_slots`` lets values that are never alive at once share a variable
     (for Values) or a kept array (for Tensors).
     """
+    if isinstance(example_args, (list, tuple)):
+        for k, a in enumerate(example_args):
+            refuse_other_libraries(k, a)
     if isinstance(example_args, (list, tuple)) and any(isinstance(a, (Tensor, np.ndarray)) for a in example_args):
         return CompiledTensor(f, example_args, buffers="intermediate" if buffers is None else buffers,
                               max_traces=max_traces, reuse_slots=reuse_slots)

@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograd import arguments, tensor_ops
+from autograd import arguments, array_library, tensor_ops
 from autograd.compile.program import GuardMiss, _function_from_source, inputs_at
 from autograd.compile.tensor_recording import TensorRecording, is_integer_array, leaves_for, record_tensors
 from autograd.compile.tensor_rules import elementwise_rule, rule_for, times
@@ -851,8 +851,18 @@ class CompiledTensor:
                 f"{self.traces} trace(s)>")
 
 
+def refuse_other_libraries(k: int, a) -> None:
+    """compile writes numpy: an argument of another array library (a Tensor of it, too) is a TypeError that says so."""
+    data = a.data if isinstance(a, Tensor) else a
+    if not isinstance(data, np.ndarray) and array_library.namespace_or_none(data) is not None:
+        library = array_library.library_name(data)
+        raise TypeError(f"argument {k} holds a {library} array: compile writes numpy code, so it takes numpy arrays "
+                        f"(or Tensors of them); run the function on {library} Tensors uncompiled, or pass .numpy()")
+
+
 def _as_argument(k: int, a):
     """An argument of a call as an array: float for data and weights, integer for labels."""
+    refuse_other_libraries(k, a)
     if isinstance(a, Tensor):
         return a.data
     if not isinstance(a, np.ndarray):

@@ -43,7 +43,7 @@ class Linear(Module):
         self.bias = Tensor(np.zeros(self.out_features, dtype=dtype), requires_grad=True) if has_bias else None
 
     def forward(self, x):
-        shape = x.shape if isinstance(x, Tensor) else np.shape(x)
+        shape = tuple(x.shape) if isinstance(x, Tensor) or hasattr(x, "shape") else np.shape(x)
         if not shape or shape[-1] != self.in_features:  # in our words, before numpy's matmul says it in its own
             raise ValueError(f"{self!r} takes inputs whose last dimension is in_features = {self.in_features}, "
                              f"got an input of shape {shape}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd import array_library
 from autograd.arguments import array, one_of, shown
 from autograd.tensor import Tensor
 from autograd.tensor import cross_entropy as tensor_cross_entropy
@@ -34,6 +35,8 @@ def _checked(loss: str, predictions, targets, reduction: str):
     (n, n) table, and the loss would be a wrong number rather than an error.
     """
     one_of("reduction", reduction, REDUCTIONS)
+    if isinstance(predictions, Tensor) and not array_library.is_numpy(predictions.data):
+        return _checked_in_library(loss, predictions, targets)
     targets = array("targets", targets.data if isinstance(targets, Tensor) else targets, finite=True)
     if isinstance(predictions, Tensor):
         if predictions.size == 0:
@@ -53,6 +56,43 @@ def _checked(loss: str, predictions, targets, reduction: str):
     if targets.size != len(items):
         raise ValueError(f"{loss}: {len(items)} predictions but {targets.size} targets; they must pair up")
     return items, targets.ravel()
+
+
+def _checked_in_library(loss: str, predictions: Tensor, targets):
+    """`_checked` for predictions held by another library (torch, Dask, ...): the targets must be arrays of
+    that library too (a list is turned into one), of the predictions' shape; they come back as a constant
+    Tensor of the predictions' dtype. The values are checked (finite) on the host, except a Dask array's,
+    which would have to be computed for it."""
+    data = predictions.data
+    targets = targets.data if isinstance(targets, Tensor) else targets
+    if isinstance(targets, (list, tuple, int, float)):
+        targets = array_library.asarray_like(array("targets", targets, finite=True), data)
+    if array_library.namespace_or_none(targets) is None:
+        raise TypeError(f"{loss}: targets must be an array of the predictions' library "
+                        f"({array_library.library_name(data)}), got {shown(targets)}")
+    if type(targets) is not type(data):
+        array_library.check_one_library(loss, (data, targets))
+    if predictions.size == 0:
+        raise ValueError(f"{loss}: predictions is empty, shape {predictions.shape}")
+    if tuple(targets.shape) != tuple(predictions.shape):
+        raise ValueError(f"{loss}: predictions of shape {tuple(predictions.shape)} and targets of shape "
+                         f"{tuple(targets.shape)} differ; they must match")
+    if not _lazy(targets):
+        array("targets", array_library.to_numpy(targets), finite=True)
+    return predictions, Tensor(array_library.astype(targets, data.dtype))
+
+
+def _lazy(x) -> bool:
+    """A Dask array (or a Tensor of one): its values are not there until computed."""
+    return type(getattr(x, "data", x)).__module__.startswith("dask")
+
+
+def _on_host(x) -> np.ndarray | None:
+    """The values of a Tensor's (or an array's) data as numpy, for a check; None for a lazy array (not checked)."""
+    data = x.data if isinstance(x, Tensor) else x
+    if isinstance(data, np.ndarray):
+        return data
+    return None if _lazy(data) else array_library.to_numpy(data)
 
 
 def _reduce(terms, reduction: str):
@@ -80,7 +120,9 @@ def hinge_loss(scores, labels, reduction: str = "mean"):
     """relu(1 - y * score) with labels y = +-1: zero once a sample is classified with a margin of 1."""
     scores, labels = _checked("hinge_loss", scores, labels, reduction)
     # 0/1 labels would quietly train a different, wrong loss
-    _refuse("hinge_loss", "labels", labels, ~np.isin(labels, (-1, 1)), "-1 or +1")
+    host = _on_host(labels)
+    if host is not None:
+        _refuse("hinge_loss", "labels", host, ~np.isin(host, (-1, 1)), "-1 or +1")
     if isinstance(scores, list):
         return _reduce([(1 - y * s).relu() for s, y in zip(scores, labels.tolist())], reduction)
     return _reduce((1 - scores * labels).relu(), reduction)
@@ -90,9 +132,12 @@ def binary_cross_entropy(probabilities, targets, reduction: str = "mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p (say, a sigmoid's output) and targets t in [0, 1]."""
     probabilities, targets = _checked("binary_cross_entropy", probabilities, targets, reduction)
     scalar = isinstance(probabilities, list)
-    p_data = np.array([p.data for p in probabilities]) if scalar else probabilities.data
-    _refuse("binary_cross_entropy", "targets", targets, (targets < 0) | (targets > 1), "in [0, 1]")
-    _refuse("binary_cross_entropy", "probabilities", p_data, (p_data < 0) | (p_data > 1), "in [0, 1]")
+    p_data = np.array([p.data for p in probabilities]) if scalar else _on_host(probabilities)
+    t_data = _on_host(targets)
+    if t_data is not None:
+        _refuse("binary_cross_entropy", "targets", t_data, (t_data < 0) | (t_data > 1), "in [0, 1]")
+    if p_data is not None:
+        _refuse("binary_cross_entropy", "probabilities", p_data, (p_data < 0) | (p_data > 1), "in [0, 1]")
     low, high = PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR
     if scalar:
         terms = []

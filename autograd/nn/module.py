@@ -15,6 +15,13 @@ weights ``w`` and a bias ``b``) is found the same way: ``w.0, w.1, ..., b``.
 
 Saving and loading go through `state_dict()`: a flat ``{name: numpy array}``
 that `save` writes to an ``.npz`` file (no pickle) and `load` reads back.
+
+Parameters start as numpy arrays (`autograd.nn.init` draws them with numpy's
+generator, so a seed gives the same model everywhere); ``model.to(torch)``,
+``model.to("cuda")``, ``model.to(dask.array)`` moves them to another array
+library or device, as PyTorch's ``.to("cuda")`` does (see
+`autograd.array_library.moved`). Make the optimizer after moving: its state
+is made beside each parameter, where the parameter lives then.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograd import array_library
 from autograd.arguments import array, flag, shown, text
 from autograd.arguments import path as checked_path
 from autograd.scopes import NOW
@@ -132,6 +140,24 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0 if isinstance(p, Value) else None
 
+    def to(self, target) -> Module:
+        """Move every tensor parameter (and its gradient) to another array library or device; return self.
+
+        `target` is a namespace -- ``numpy``, ``torch``, ``cupy``, ``dask.array``,
+        ``array_api_strict`` -- or a device for PyTorch: ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, a ``torch.device``. Each parameter keeps its dtype and
+        stays the same `Tensor` object (its ``.data`` is replaced), so whatever
+        holds the parameters still holds them; an optimizer made before the
+        move keeps state in the old place, so make it after. Scalar `Value`
+        parameters hold Python floats and are left as they are.
+        """
+        moves = [(p, array_library.moved(p.data, target),
+                  None if p.grad is None else array_library.moved(p.grad, target))
+                 for p in self.parameters() if not isinstance(p, Value)]  # (all moved before any is changed)
+        for p, data, grad in moves:
+            p.data, p.grad = data, grad
+        return self
+
     def train(self, mode: bool = True) -> Module:
         """Training mode (the default); `eval()` switches it off, for layers that behave differently."""
         mode = flag("mode", mode)
@@ -145,8 +171,9 @@ class Module:
     # -- state dicts and files ------------------------------------------------------------
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """``{name: a copy of the parameter's data}``, a 0-d array for a Value."""
-        return {name: np.array(p.data) for name, p in self.named_parameters()}
+        """``{name: a copy of the parameter's data}`` as numpy arrays (from any library), a 0-d array for a Value."""
+        return {name: np.array(p.data if isinstance(p, Value) else array_library.to_numpy(p.data))
+                for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: dict) -> None:
         """Copy saved data into the parameters; all of them, or none.
@@ -173,12 +200,20 @@ class Module:
                              f"missing {_some(missing)}, unexpected {_some(extra)}")
         assignments = []
         for name, p in params.items():
-            value = array(f"{source} entry {name!r}", state[name])
-            have, got = np.shape(p.data), value.shape
+            entry = state[name]
+            value = array(f"{source} entry {name!r}", entry if array_library.namespace_or_none(entry) is None
+                          else array_library.to_numpy(entry))
+            have, got = tuple(np.shape(p.data) if isinstance(p, Value) else p.data.shape), value.shape
             if have != got:
                 raise ValueError(f"{source} entry {name!r} has shape {got}, but the parameter has shape {have}")
-            data = float(value) if isinstance(p, Value) else value.astype(p.data.dtype, copy=True)
-            if not np.isfinite(data).all():  # (after the conversion: float64 beyond float32's range is inf)
+            if isinstance(p, Value):
+                data = float(value)
+            elif type(p.data) is np.ndarray:
+                data = value.astype(p.data.dtype, copy=True)
+            else:  # a parameter moved to another library (Module.to) is loaded there, in its dtype
+                data = array_library.asarray_like(value, p.data, p.data.dtype)
+            converted = data if isinstance(p, Value) or type(p.data) is np.ndarray else array_library.to_numpy(data)
+            if not np.isfinite(converted).all():  # (after the conversion: float64 beyond float32's range is inf)
                 raise ValueError(f"{source} entry {name!r} holds nan or inf, which load refuses")
             assignments.append((p, data))
         return assignments
