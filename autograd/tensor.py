@@ -47,7 +47,7 @@ list operand joins the tensor's library; arrays of two libraries in one
 operation are a TypeError naming both. ``model.to(torch)`` or
 ``model.to("cuda")`` moves a model's parameters (`autograd.nn.Module.to`).
 A Dask tensor stays lazy until something reads its values -- ``.item()``,
-``float()``, ``.numpy()`` -- and ``array_library.compute(loss.data, *grads)``
+``.numpy()`` -- and ``array_library.compute(loss.data, *grads)``
 computes a loss and its gradients in one pass over the data. Only numpy
 arrays get the numpy-only economies below (the affine fusion, gradients
 written into arrays the pass owns, freeing under ``free_unneeded()``).

@@ -20,8 +20,8 @@ Parameters start as numpy arrays (`autograd.nn.init` draws them with numpy's
 generator, so a seed gives the same model everywhere); ``model.to(torch)``,
 ``model.to("cuda")``, ``model.to(dask.array)`` moves them to another array
 library or device, as PyTorch's ``.to("cuda")`` does (see
-`autograd.array_library.moved`). Make the optimizer after moving: its state
-is made beside each parameter, where the parameter lives then.
+`autograd.array_library.moved`). An optimizer's state is made beside each
+parameter, and follows a parameter moved after it was made (at the next step).
 """
 
 from __future__ import annotations
@@ -147,8 +147,8 @@ class Module:
         ``array_api_strict`` -- or a device for PyTorch: ``"cpu"``, ``"cuda"``,
         ``"cuda:1"``, a ``torch.device``. Each parameter keeps its dtype and
         stays the same `Tensor` object (its ``.data`` is replaced), so whatever
-        holds the parameters still holds them; an optimizer made before the
-        move keeps state in the old place, so make it after. Scalar `Value`
+        holds the parameters still holds them; an optimizer's state follows its
+        parameter at the next ``step()``. Scalar `Value`
         parameters hold Python floats and are left as they are.
         """
         moves = [(p, array_library.moved(p.data, target),
