@@ -86,10 +86,9 @@ def _keep_beside(data, state: dict) -> None:
     if kind is float or array_library.namespace_or_none(data) is None:  # a Value's number: nothing moves
         return
     for key, value in state.items():
-        if type(value) is not kind and hasattr(value, "shape"):
-            state[key] = array_library.asarray_like(array_library.to_numpy(value), data, data.dtype)
-        elif kind is not np.ndarray and hasattr(value, "shape") and \
-                array_library.device(value) != array_library.device(data):  # torch: another device
+        elsewhere = type(value) is not kind or (  # another library, or (torch) another device
+            kind is not np.ndarray and array_library.device(value) != array_library.device(data))
+        if hasattr(value, "shape") and elsewhere:
             state[key] = array_library.asarray_like(array_library.to_numpy(value), data, data.dtype)
 
 
