@@ -17,6 +17,8 @@ state lives, `DataLoader` batches, and Dask staying lazy until it is read.
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import array_api_strict
 import dask.array as da
@@ -26,7 +28,10 @@ import torch
 
 from autograd import Tensor, array_library, nn, optim, tensor_ops
 from autograd.data import DataLoader
-from autograd.tensor import affine, concatenate, cross_entropy, log_softmax, softmax, stack
+from autograd.tensor import affine, concatenate, cross_entropy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import gpu_check  # noqa: E402
 
 LIBRARIES = {
     "array_api_strict": (array_api_strict.asarray, type(array_api_strict.asarray(0.0))),
@@ -50,41 +55,11 @@ def rng_array(shape, low=-2.0, high=2.0, seed=0):
     return np.random.default_rng(seed).uniform(low, high, shape)
 
 
-# --- every row of the table: (inputs, the function through the public API, its parameters) ----------------
+# --- every row of the table: (input shapes, the function through the public API) --------------------------
+# The one table of cases, benchmarks/gpu_check.py's, which checks the same rows on a GPU without pytest.
 
-POSITIVE = dict(low=0.3, high=2.0)
-CASES = {
-    "add": ([(3, 4), (4,)], lambda a, b: a + b),
-    "sub": ([(3, 1), (1, 4)], lambda a, b: a - b),
-    "mul": ([(2, 3), (2, 3)], lambda a, b: a * b),
-    "div": ([(2, 3), ((3,), POSITIVE)], lambda a, b: a / b),
-    "pow": ([((2, 3), POSITIVE), (3,)], lambda a, b: a ** b),
-    "neg": ([(3, 2)], lambda x: -x),
-    "exp": ([(3, 2)], lambda x: x.exp()),
-    "log": ([((3, 2), POSITIVE)], lambda x: x.log()),
-    "sqrt": ([((3, 2), POSITIVE)], lambda x: x.sqrt()),
-    "tanh": ([(3, 2)], lambda x: x.tanh()),
-    "sigmoid": ([(3, 2)], lambda x: x.sigmoid()),
-    "relu": ([(4, 3)], lambda x: x.relu()),
-    "abs": ([(4, 3)], lambda x: abs(x)),
-    "sin": ([(3, 2)], lambda x: x.sin()),
-    "cos": ([(3, 2)], lambda x: x.cos()),
-    "clip": ([(4, 3)], lambda x: x.clip(-0.5, 1.0)),
-    "matmul": ([(3, 4), (4, 2)], lambda a, b: a @ b),
-    "affine": ([(5, 4), (4, 3), (3,)], lambda x, W, b: affine(x, W, b)),
-    "sum": ([(3, 4)], lambda x: x.sum(axis=0)),
-    "mean": ([(3, 4)], lambda x: x.mean(axis=1, keepdims=True)),
-    "max": ([(3, 4)], lambda x: x.max(axis=1)),
-    "min": ([(3, 4)], lambda x: x.min()),
-    "reshape": ([(3, 4)], lambda x: x.reshape(2, -1)),
-    "transpose": ([(2, 3, 4)], lambda x: x.transpose(1, 2, 0)),
-    "getitem": ([(4, 3)], lambda x: x[1:3]),
-    "concatenate": ([(2, 3), (1, 3)], lambda a, b: concatenate([a, b], axis=0)),
-    "stack": ([(2, 3), (2, 3)], lambda a, b: stack([a, b], axis=1)),
-    "softmax": ([(3, 4)], lambda x: softmax(x, axis=-1)),
-    "log_softmax": ([(3, 4)], lambda x: log_softmax(x, axis=0)),
-    "cross_entropy": ([(5, 3)], None),  # its targets are an array of the library too: see cross_entropy_case
-}
+POSITIVE = gpu_check.POSITIVE
+CASES = gpu_check.ROWS
 MORE_CASES = {  # other shapes and arguments of the same rows
     "power 2": ([(3, 2)], lambda x: x ** 2),
     "power -1.5": ([((3, 2), POSITIVE)], lambda x: x ** -1.5),
@@ -113,13 +88,6 @@ INDICES = {  # getitem: basic and advanced indices, with numpy's meaning on ever
     "two integer arrays": (np.array([0, 1, 1]), np.array([2, 0, 2])),
     "mask": "mask",
 }
-
-
-def drawn(spec, position):
-    shape, bounds = spec if isinstance(spec[0], tuple) else (spec, {})
-    if not shape and isinstance(spec, tuple) and spec == ():
-        shape = ()
-    return rng_array(shape, seed=position, **bounds)
 
 
 def run(name, f, arrays, extra=()):
@@ -154,7 +122,7 @@ def test_the_cases_cover_the_table():
 @pytest.mark.parametrize("case", [c for c in {**CASES, **MORE_CASES} if c != "cross_entropy"])
 def test_each_row_forward_and_vjp_as_numpy(library, case):
     specs, f = {**CASES, **MORE_CASES}[case]
-    arrays = [drawn(spec, i) for i, spec in enumerate(specs)]
+    arrays = gpu_check.inputs_of(specs)
     same_as_numpy(library, f, arrays)
 
 
